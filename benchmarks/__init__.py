@@ -1,0 +1,1 @@
+"""Performance measurements: run one with `python -m benchmarks.<name>`."""
