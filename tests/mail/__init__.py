@@ -1,0 +1,1 @@
+"""Tests of harness.mail: the corpus, its encoders and its integrity header."""
