@@ -7,7 +7,8 @@
 
 Server role: ``next_event`` yields commands (judged against the state table
 in the state the earlier commands left, so answer each before asking for the
-next), ``LiteralRequest`` for a synchronising literal, and inside IDLE and
+next), ``LiteralRequest`` for a synchronising literal (then NEED_DATA until
+it is answered: ``Continuation`` accepts, a tagged NO/BAD refuses), inside IDLE and
 AUTHENTICATE the client's ``IdleDone`` / ``AuthenticationData`` /
 ``AuthenticationCancel``. ``send`` takes responses.
 
@@ -173,7 +174,7 @@ class IMAPConnection:
         if self.state is State.LOGOUT or self._tls_pending():
             return ConnectionClosed() if self._closed else NEED_DATA
         if self._framer.pending is not None:
-            raise LocalProtocolError("answer the LiteralRequest (Continuation or tagged NO/BAD)")
+            return NEED_DATA  # the LiteralRequest awaits a Continuation or a tagged NO/BAD
         phase = self._phase
         if phase is not None and phase.blocks_new_commands:
             if not phase.awaiting_client_line:

@@ -44,6 +44,7 @@ _FLAG = rb"(?:" + FLAG_RE.pattern + rb")"
 _FLAGS_RE = re.compile(rb"\((?:" + _FLAG + rb"(?: " + _FLAG + rb")*)?\)")
 _ORIGIN_RE = re.compile(rb"<([0-9]+)>")
 RFC822_ITEMS = ("RFC822", "RFC822.HEADER", "RFC822.TEXT")
+_REPEATED = ("sections", "binary_sizes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +100,14 @@ class FetchResponse(Event):
         first = True
         for name, write in _WRITERS:
             value = getattr(self, name)
-            if value is None or value == ():
+            if value is None or (name in _REPEATED and not value):
                 continue
             if not first:
                 w.sp()
             write(w, value)
             first = False
+        if first:
+            raise ValueError("a FETCH response needs at least one item")
         w.raw(b")")
 
 
