@@ -62,8 +62,12 @@ def decode_mutf7(wire: str) -> str:
             raise ValueError("unterminated or malformed '&' shift")
         if match[1] and pos == previous_shift_end:
             raise ValueError("adjacent encoded sections are not the shortest form")
-        out.append(_decode_shift(match[1]) if match[1] else "&")
-        pos = previous_shift_end = match.end()
+        if match[1]:
+            out.append(_decode_shift(match[1]))
+            previous_shift_end = match.end()
+        else:
+            out.append("&")
+        pos = match.end()
     return "".join(out)
 
 

@@ -56,15 +56,21 @@ class SequenceSet:
         return ",".join(_format_range(start, end) for start, end in self.ranges)
 
     def resolve(self, largest: int) -> list[int]:
-        """Every number in the set, ascending, with "*" meaning ``largest``.
+        """The numbers of the set that exist, ascending, "*" meaning ``largest``.
 
-        RFC 9051 §9: a range "2:4" and "4:2" are the same ("includes ... all
-        numbers between two ... in either order").
+        Numbers above ``largest`` are left out, so "13:*" with 12 messages is
+        just 12 (RFC 3501 §6.4.8: "a UID range of 559:* always includes the UID
+        of the last message"); a range is unordered, so "4:2" is 2, 3, 4. Use
+        ``exceeds`` to find sequence numbers that do not exist (a BAD).
         """
         seen: set[int] = set()
         for low, high in self._bounds(largest):
-            seen.update(range(low, high + 1))
+            seen.update(range(low, min(high, largest) + 1))
         return sorted(seen)
+
+    def exceeds(self, largest: int) -> bool:
+        """True if the set names a number above ``largest``."""
+        return any(high > largest for _, high in self._bounds(largest))
 
     def contains(self, number: int, largest: int) -> bool:
         return any(low <= number <= high for low, high in self._bounds(largest))
