@@ -1,0 +1,1 @@
+"""Tests of harness.net: TLS, certificates and the sans-IO stream adapter."""
