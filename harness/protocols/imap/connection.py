@@ -22,6 +22,8 @@ responses in any order; untagged data may arrive at any time.
 
 from __future__ import annotations
 
+import re
+
 from harness.protocols.common import (
     NEED_DATA,
     LocalProtocolError,
@@ -45,7 +47,14 @@ from harness.protocols.imap.codec import (
 )
 from harness.protocols.imap.command import Command, CommandSyntaxError
 from harness.protocols.imap.events import ConnectionClosed, Event, LiteralRequest
-from harness.protocols.imap.framing import FramedUnit, Framer, FramingError, IMAPLimits
+from harness.protocols.imap.framing import (
+    FramedUnit,
+    Framer,
+    FramingError,
+    IMAPLimits,
+    LiteralMarker,
+    tag_of,
+)
 from harness.protocols.imap.lexer import ParseError
 from harness.protocols.imap.phases import (
     AuthenticatePhase,
@@ -78,6 +87,7 @@ _PHASES: dict[str, type[Phase]] = {
     "STARTTLS": StartTlsPhase,
 }
 _CLIENT_LINES = (IdleDone, AuthenticationData, AuthenticationCancel)
+_COMMAND_NAME_RE = re.compile(rb"(?:UID )?([A-Za-z]+)", re.I)
 
 
 class IMAPConnection:
@@ -185,12 +195,19 @@ class IMAPConnection:
             return ConnectionClosed() if self._closed and self._framer.idle else NEED_DATA
         if isinstance(unit, FramedUnit):
             return self._accept_command(unit)
-        tag = self._framer.unit_tag()
-        if tag is None:
+        return self._literal_request(unit)
+
+    def _literal_request(self, marker: LiteralMarker) -> LiteralRequest:
+        """A synchronising literal: ask the application, unless the command is doomed."""
+        head = self._framer.unit_head()
+        tag = tag_of(head)
+        match = _COMMAND_NAME_RE.match(head, len(tag) + 1) if tag else None
+        name = match[1].decode("ascii").upper() if match else ""
+        if tag is None or not allowed(name, self.state):
             self._framer.refuse_literal()
-            raise self._remote_error("unreadable tag", None)
+            raise self._remote_error(f"{name or 'command'} is not valid in this state", tag)
         self._literal_tag = tag
-        return LiteralRequest(tag, unit.size, unit.binary)
+        return LiteralRequest(tag, marker.size, marker.binary, name)
 
     def _read_client_line(self, phase: Phase) -> Event | NeedData:
         line = self._framer.next_raw_line()

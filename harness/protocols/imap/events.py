@@ -27,8 +27,12 @@ class LiteralRequest(Event):
     RFC 9051 §7.5: the client waits for the server's "+" before sending the
     octets. Answer with ``Continuation`` to accept, or a ``TaggedResponse``
     (NO/BAD) for ``tag`` to refuse; the client then sends no octets.
+    ``command`` is the command's name (``APPEND``, ``LOGIN``...), so a server
+    can apply its own size policy; the core has already refused literals of
+    commands that are unknown or not valid in the current state.
     """
 
     tag: str
     size: int
     binary: bool = False
+    command: str = ""

@@ -113,6 +113,14 @@ def literal_marker(line: bytes) -> LiteralMarker | None:
     return LiteralMarker(int(match[2]), sync=not match[3], binary=bool(match[1]))
 
 
+def marker_at(line: bytes, pos: int) -> LiteralMarker | None:
+    """The literal announcement starting at ``pos`` and ending the line, if any."""
+    match = _MARKER_RE.fullmatch(line, pos)
+    if match is None:
+        return None
+    return LiteralMarker(int(match[2]), sync=not match[3], binary=bool(match[1]))
+
+
 def tag_of(line: bytes) -> str | None:
     """The tag a line starts with (for error replies), or None when unreadable."""
     match = TAG_RE.match(line)
@@ -301,9 +309,9 @@ class Framer:
         self._literal = LiteralPhase(marker.size)
         return None
 
-    def unit_tag(self) -> str | None:
-        """The tag of the unit being framed (for a ``LiteralRequest``)."""
-        return tag_of(self._unit[0]) if self._unit else None
+    def unit_head(self) -> bytes:
+        """The first line of the unit being framed (for a ``LiteralRequest``)."""
+        return self._unit[0] if self._unit else b""
 
     def _check_marker(self, marker: LiteralMarker) -> None:
         limits = self.limits

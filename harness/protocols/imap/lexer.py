@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import NoReturn, TypeVar
 
-from harness.protocols.imap.framing import MAX_NUMBER64, FramedUnit, IMAPLimits, literal_marker
+from harness.protocols.imap.framing import MAX_NUMBER64, FramedUnit, IMAPLimits, marker_at
 from harness.protocols.imap.values import STAR, SequenceSet
 
 T = TypeVar("T")
@@ -221,7 +221,7 @@ class Reader:
 
     def literal(self, *, binary: bool = False) -> bytes:
         """literal / literal8: the announcement must end the line (stage 1 framed it)."""
-        marker = literal_marker(self.line[self.pos :])
+        marker = marker_at(self.line, self.pos)
         if marker is None or (marker.binary and not binary):
             self.fail("literal8 not allowed here" if marker else "literal")
         if self._index >= len(self._literals):

@@ -44,7 +44,7 @@ def test_sync_literals_wait_for_each_continuation() -> None:
     assert pair.client.awaiting_continuation
     with pytest.raises(LocalProtocolError):
         pair.client.send(Noop("A002"))  # the command is not finished
-    assert pair.server_events() == [LiteralRequest("A001", 9)]
+    assert pair.server_events() == [LiteralRequest("A001", 9, command="LOGIN")]
     assert pair.server.next_event() is NEED_DATA  # until the application decides
     pair.to_client(Continuation("Ready for additional command text"))
     assert pair.client_events() == [Continuation("Ready for additional command text")]
@@ -57,7 +57,7 @@ def test_refused_literal_sends_no_octets_and_framing_resumes() -> None:
     """RFC 3501 §7.5: "A044 BLURDYBLOOP {102856}" answered with a tagged BAD."""
     pair = authenticated(Pair())
     pair.to_server(Append("A044", "INBOX", b"x" * 102856))
-    assert pair.server_events() == [LiteralRequest("A044", 102856)]
+    assert pair.server_events() == [LiteralRequest("A044", 102856, command="APPEND")]
     pair.to_client(TaggedResponse("A044", "NO", "too big"))
     assert pair.client_events() == [TaggedResponse("A044", "NO", "too big")]
     with pytest.raises(LocalProtocolError):
@@ -278,3 +278,21 @@ def test_starttls_refused_or_repeated() -> None:
     with pytest.raises(RemoteProtocolError) as info:
         pair.server.next_event()
     assert info.value.reply is not None and info.value.reply.startswith(b"c BAD ")
+
+
+@pytest.mark.parametrize(
+    ("wire", "reply"),
+    [
+        (b"a APPEND INBOX {5}\r\n", b"a BAD APPEND is not valid in this state\r\n"),
+        (b"a BLURDYBLOOP {102856}\r\n", b"a BAD BLURDYBLOOP is not valid in this state\r\n"),
+        (b"* LOGIN {5}\r\n", b"* BAD command is not valid in this state\r\n"),
+    ],
+)
+def test_literals_of_doomed_commands_are_refused_without_asking(wire: bytes, reply: bytes) -> None:
+    """RFC 3501 §7.5's BLURDYBLOOP: no "+" for a command that cannot run."""
+    pair = Pair()
+    pair.raw_to_server(wire + b"b NOOP\r\n")
+    with pytest.raises(RemoteProtocolError) as info:
+        pair.server.next_event()
+    assert info.value.reply == reply
+    assert pair.server_events() == [Noop("b")]

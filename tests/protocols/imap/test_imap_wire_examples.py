@@ -207,7 +207,7 @@ def test_rfc3501_append_with_literal() -> None:
     server = IMAPConnection(Role.SERVER)
     server.state = State.AUTHENTICATED
     server.receive_data(b"A003 APPEND saved-messages (\\Seen) {310}\r\n")
-    assert server.next_event() == LiteralRequest("A003", 310)
+    assert server.next_event() == LiteralRequest("A003", 310, command="APPEND")
     assert server.send(Continuation("Ready for literal data")) == b"+ Ready for literal data\r\n"
     server.receive_data(message + b"\r\n")
     assert server.next_event() == Append("A003", "saved-messages", message, ("\\Seen",))
@@ -380,6 +380,7 @@ BAD_COMMANDS = [
     (b"a STORE 1 FLAGS (\\Seen", b"a BAD "),
     (b'a CREATE "caf\xc3\xa9"', b"a BAD "),  # 8-bit quoted before UTF8=ACCEPT
     (b"a NOOP\nb NOOP", b"a BAD "),  # a bare LF is not a line end
+    (b"a SELECT {1+}{2+}\r\nab", b"a BAD "),  # a literal announced mid-line
     (b"a SELECT INBOX (FOO)", b"a BAD "),
     (b"a STATUS INBOX (FOO)", b"a BAD "),
     (b"a UID FETCH 1:* (FLAGS) (VANISHED)", b"a BAD "),
