@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import trio
 
+from harness.net.stream import IdleTimeout
 from harness.net.tls import describe_tls, start_tls
 from harness.targets import TLSMode
 
@@ -179,6 +180,8 @@ async def _run_session(
         log.info("%s: TLS handshake failed: %s", where, exc)
     except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
         log.info("%s: connection lost: %s", where, exc.__cause__ or exc)
+    except IdleTimeout as exc:  # normal for a session its handler did not answer itself
+        log.info("%s: idle timeout: %s", where, exc)
     except Exception:
         log.exception("%s: session handler failed", where)
     finally:

@@ -46,7 +46,9 @@ async def pop3_stls_session(
 def poplib_client(port: int, context: ssl.SSLContext) -> str:
     client = poplib.POP3("127.0.0.1", port, timeout=5)
     client.stls(context)
+    assert isinstance(client.sock, ssl.SSLSocket)
     cipher = client.sock.cipher()
+    assert cipher is not None
     client.quit()
     return str(cipher[1])
 

@@ -12,9 +12,16 @@ import pytest
 import trio
 import trio.testing
 
-from harness.net import client_ssl_context, ensure_self_signed, open_connection, server_ssl_context
+from harness.net import (
+    ProtocolStream,
+    client_ssl_context,
+    ensure_self_signed,
+    open_connection,
+    server_ssl_context,
+)
 from harness.server.listeners import BoundAddress, ClientInfo, ConnectionHandler, serve_listener
 from harness.targets import TLSMode
+from tests.net.helpers import LineCore
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -199,3 +206,22 @@ async def test_implicit_tls_without_a_context_fails_at_start() -> None:
         await serve_listener(
             greet_then_wait_for_close, host="127.0.0.1", port=0, tls_mode=TLSMode.IMPLICIT
         )
+
+
+async def test_an_idle_timeout_escaping_a_handler_is_logged_as_routine(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def idle_session(stream: trio.abc.Stream, client: ClientInfo) -> None:
+        session = ProtocolStream(LineCore(), stream, idle_timeout=0.05)
+        await session.next_event()
+
+    caplog.set_level(logging.INFO, logger="harness.server.listeners")
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            bound = await start(nursery, idle_session)
+            quiet = await open_connection("127.0.0.1", bound.port, TLSMode.NONE)
+            assert await receive_until_closed(quiet) == b""  # closed by the server
+            nursery.cancel_scope.cancel()
+    messages = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert any(level == logging.INFO and "idle timeout" in text for level, text in messages)
+    assert not any(level >= logging.ERROR for level, _ in messages)
