@@ -9,6 +9,7 @@ nothing touches a socket, so these are the core's ceilings.
   (the load users' and conformance decoder's hot path; target >= 50,000/s);
 * client role, MB/s through one large ``BODY[]`` literal (target >= 200 MB/s);
 * server role, MB/s through a large APPEND literal (after "+" is granted);
+* server role, pipelined commands (UID FETCH/STORE/SEARCH, NOOP) parsed per second;
 * server role, FETCH responses written per second (the reference server's side).
 
 Each figure is the best of three runs: the first run of a big-literal figure
@@ -31,6 +32,7 @@ from harness.protocols.imap import (
     IMAPLimits,
     Section,
     State,
+    TaggedResponse,
 )
 
 _FEED = 65536
@@ -96,6 +98,30 @@ def bench_literal_server(size: int) -> float:
     return size / elapsed / 1e6
 
 
+def bench_server_commands(rounds: int) -> float:
+    """Server role: pipelined selected-state commands parsed (and answered) per second."""
+    commands = (
+        b"a1 UID FETCH 1:* (FLAGS UID BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)])\r\n"
+        b"a2 UID STORE 5:9 +FLAGS.SILENT (\\Seen $Label1)\r\n"
+        b'a3 UID SEARCH UNSEEN SINCE 1-Feb-2024 NOT FROM "smith"\r\n'
+        b"a4 NOOP\r\n"
+    )
+    server = IMAPConnection(Role.SERVER)
+    server.state = State.SELECTED
+    blob = commands * rounds
+    next_event, send, receive = server.next_event, server.send, server.receive_data
+    count = 0
+    start = time.perf_counter()
+    for offset in range(0, len(blob), _FEED):
+        receive(blob[offset : offset + _FEED])
+        while (event := next_event()) is not NEED_DATA:
+            send(TaggedResponse(event.tag, "OK", "done"))  # type: ignore[attr-defined]
+            count += 1
+    elapsed = time.perf_counter() - start
+    assert count == rounds * 4
+    return count / elapsed
+
+
 def bench_write_fetch(count: int) -> float:
     """Server role: FETCH responses (FLAGS, UID, a small BODY[HEADER]) written per second."""
     server = IMAPConnection(Role.SERVER)
@@ -134,6 +160,11 @@ def main() -> None:
         ),
         ("client BODY[] literal MB/s", best(bench_literal_client, (64 << 20) // scale), 200),
         ("server APPEND literal MB/s", best(bench_literal_server, (64 << 20) // scale), 200),
+        (
+            "server commands parsed and answered/s",
+            best(bench_server_commands, 25_000 // scale),
+            None,
+        ),
         ("server FETCH responses written/s", best(bench_write_fetch, 100_000 // scale), None),
     ]
     for label, value, target in figures:

@@ -47,6 +47,7 @@ from harness.protocols.imap.codec import (
 )
 from harness.protocols.imap.command import Command, CommandSyntaxError
 from harness.protocols.imap.events import ConnectionClosed, Event, LiteralRequest
+from harness.protocols.imap.fetch_response import FetchResponse
 from harness.protocols.imap.framing import (
     FramedUnit,
     Framer,
@@ -272,6 +273,8 @@ class IMAPConnection:
         return self._absorb_response(event)
 
     def _absorb_response(self, event: Event) -> Event:
+        if type(event) is FetchResponse:  # the hot path: nothing to track
+            return event
         if isinstance(event, Continuation):
             phase = self._phase
             if phase is not None and phase.continued() and isinstance(phase, AuthenticatePhase):

@@ -43,6 +43,12 @@ _NAME_RE = re.compile(rb"[A-Za-z0-9.]+")
 _FLAG = rb"(?:" + FLAG_RE.pattern + rb")"
 _FLAGS_RE = re.compile(rb"\((?:" + _FLAG + rb"(?: " + _FLAG + rb")*)?\)")
 _ORIGIN_RE = re.compile(rb"<([0-9]+)>")
+_SIMPLE_ITEM_RE = re.compile(
+    rb"(UID|RFC822\.SIZE) ([0-9]{1,19})(?=[ )])"
+    rb"|(FLAGS) \(((?:" + _FLAG + rb"(?: " + _FLAG + rb")*)?)\)"
+    rb"|(MODSEQ) \(([0-9]{1,19})\)",
+    re.I,
+)
 RFC822_ITEMS = ("RFC822", "RFC822.HEADER", "RFC822.TEXT")
 _REPEATED = ("sections", "binary_sizes")
 
@@ -117,33 +123,62 @@ Fields = dict[str, Any]
 
 
 def read_fetch(r: Reader, seq: int) -> FetchResponse:
-    """msg-att, after "FETCH": one record; a repeated item keeps its last value."""
-    r.sp()
-    r.expect(b"(")
+    """msg-att, after "FETCH": one record; a repeated item keeps its last value.
+
+    The common items (UID, FLAGS, RFC822.SIZE, MODSEQ) are read by one regular
+    expression each time round; everything else goes through the item table.
+    """
+    r.expect(b" (")
     fields: Fields = {}
     sections: list[BodySection] = []
-    line_reader = _ITEM_READERS
+    line, pos = r.line, r.pos
     while True:
-        match = _NAME_RE.match(r.line, r.pos)
-        if match is None:
-            r.fail("fetch item")
-        name = match[0].upper()
-        r.pos = match.end()
-        reader = line_reader.get(name)
-        if reader is not None:
-            reader(r, fields)
-        elif name in _SECTION_NAMES:
-            _read_section_item(r, name.decode("ascii"), fields, sections)
+        match = _SIMPLE_ITEM_RE.match(line, pos)
+        if match is not None:
+            _store_simple(match, fields)
+            pos = match.end()
         else:
-            raise ParseError(f"unknown FETCH item {name.decode('ascii', 'replace')!r}")
-        if r.take(b")"):
+            r.pos = pos
+            _read_item(r, fields, sections)
+            line, pos = r.line, r.pos
+        end = line[pos : pos + 1]
+        if end == b")":
+            r.pos = pos + 1
             break
-        r.sp()
+        if end != b" ":
+            r.pos = pos
+            r.fail("SP or ) after a FETCH item")
+        pos += 1
         if len(sections) + len(fields) > r.limits.max_items:
             raise ParseError("too many items")
     if sections:
         fields["sections"] = tuple(sections)
     return FetchResponse(seq, **fields)
+
+
+def _store_simple(match: re.Match[bytes], fields: Fields) -> None:
+    if match[1] is not None:
+        fields["rfc822_size" if len(match[1]) > 3 else "uid"] = int(match[2])
+    elif match[3] is not None:
+        inner = match[4]
+        fields["flags"] = tuple(inner.decode("ascii").split(" ")) if inner else ()
+    else:
+        fields["modseq"] = int(match[6])
+
+
+def _read_item(r: Reader, fields: Fields, sections: list[BodySection]) -> None:
+    match = _NAME_RE.match(r.line, r.pos)
+    if match is None:
+        r.fail("fetch item")
+    name = match[0].upper()
+    r.pos = match.end()
+    reader = _ITEM_READERS.get(name)
+    if reader is not None:
+        reader(r, fields)
+    elif name in _SECTION_NAMES:
+        _read_section_item(r, name.decode("ascii"), fields, sections)
+    else:
+        raise ParseError(f"unknown FETCH item {name.decode('ascii', 'replace')!r}")
 
 
 def _read_flags(r: Reader, fields: Fields) -> None:

@@ -291,6 +291,8 @@ class Framer:
     # -- internals ---------------------------------------------------------
 
     def _add_line(self, line: bytes) -> FramedUnit | LiteralMarker | None:
+        if not self._unit and not self._discarding and not line.endswith(b"}"):
+            return FramedUnit([line], [])  # the common case: a one-line unit
         continuation = not self._unit and line[:1] == b"+" and not self.decide_sync_literals
         marker = None if continuation else literal_marker(line)
         if self._discarding:

@@ -102,8 +102,8 @@ class Reader:
 
     def fail(self, what: str) -> NoReturn:
         got = self.line[self.pos : self.pos + 12]
-        near = repr(got)[2:-1] if got else "end of line"
-        raise ParseError(f"expected {what} at {near!r}")
+        near = repr(got)[2:-1] if got else "end of line"  # ASCII, CR/LF escaped
+        raise ParseError(f"expected {what} at [{near}]")
 
     def peek(self) -> int:
         """The next octet, or -1 at the end of the line."""

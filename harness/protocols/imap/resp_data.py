@@ -60,10 +60,12 @@ class ListResponse(Event):
         w.sp()
         if self.delimiter is None:
             w.raw(b"NIL")
-        elif len(self.delimiter) != 1 or self.delimiter in "\r\n":
-            raise ValueError(f"a hierarchy delimiter is one character: {self.delimiter!r}")
+        elif len(self.delimiter) != 1 or not " " <= self.delimiter <= "~":
+            raise ValueError(
+                f"a hierarchy delimiter is one printable ASCII character: {self.delimiter!r}"
+            )
         else:
-            w.quoted(self.delimiter.encode("utf-8"))
+            w.quoted(self.delimiter.encode("ascii"))
         w.sp()
         w.astring(self.mailbox)
         if self.extended:
