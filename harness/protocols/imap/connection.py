@@ -211,7 +211,12 @@ class IMAPConnection:
         return LiteralRequest(tag, marker.size, marker.binary, name)
 
     def _read_client_line(self, phase: Phase) -> Event | NeedData:
-        line = self._framer.next_raw_line()
+        try:
+            line = self._framer.next_raw_line()
+        except FramingError as exc:  # an over-long DONE or SASL line ends the command
+            if exc.fatal:
+                raise
+            raise self._remote_error(exc.message, phase.tag) from None
         if line is None:
             return ConnectionClosed() if self._closed and self._framer.idle else NEED_DATA
         try:

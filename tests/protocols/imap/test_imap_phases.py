@@ -296,3 +296,17 @@ def test_literals_of_doomed_commands_are_refused_without_asking(wire: bytes, rep
         pair.server.next_event()
     assert info.value.reply == reply
     assert pair.server_events() == [Noop("b")]
+
+
+def test_overlong_line_inside_idle_ends_the_idle_with_its_tag() -> None:
+    pair = authenticated(Pair(server_limits=IMAPLimits(max_line=64)))
+    pair.raw_to_server(b"i IDLE\r\n")
+    pair.server_events()
+    pair.server.send(Continuation("idling"))
+    pair.raw_to_server(b"zz " + b"x" * 100)
+    with pytest.raises(RemoteProtocolError) as info:
+        pair.server.next_event()
+    assert info.value.reply == b"i BAD line too long\r\n"
+    assert pair.server.phase is None and not pair.server.pending
+    pair.raw_to_server(b"xx\r\nn NOOP\r\n")
+    assert pair.server_events() == [Noop("n")]
