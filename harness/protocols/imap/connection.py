@@ -184,8 +184,8 @@ class IMAPConnection:
     def _next_command_event(self) -> Event | NeedData:
         if self.state is State.LOGOUT or self._tls_pending():
             return ConnectionClosed() if self._closed else NEED_DATA
-        if self._framer.pending is not None:
-            return NEED_DATA  # the LiteralRequest awaits a Continuation or a tagged NO/BAD
+        if self._framer.pending is not None:  # awaiting Continuation or a tagged NO/BAD
+            return ConnectionClosed() if self._closed else NEED_DATA
         phase = self._phase
         if phase is not None and phase.blocks_new_commands:
             if not phase.awaiting_client_line:
