@@ -29,7 +29,7 @@ from harness.protocols.smtp.address import (
     new_path,
     parse_path,
 )
-from harness.protocols.smtp.construct import builder2
+from harness.protocols.smtp.construct import builder2, builder_from_dict
 from harness.protocols.smtp.events import (
     Auth,
     AuthLine,
@@ -76,6 +76,7 @@ _BDAT_RE = re.compile(
 )  # chunk-size [SP end-marker]
 _DATA, _RSET, _QUIT, _STARTTLS, _NOOP = Data(), Rset(), Quit(), StartTLS(), Noop()
 _new_mail, _new_rcpt = builder2(MailFrom), builder2(RcptTo)
+_mail_params, _rcpt_params = builder_from_dict(MailParams), builder_from_dict(RcptParams)
 
 
 def bad(reply: bytes, message: str, fatal: bool = False) -> RemoteProtocolError:
@@ -226,7 +227,7 @@ class CommandParser:
         if end == len(arg):
             return _new_mail(path, EMPTY_MAIL_PARAMS)
         fields = self._params(arg, end, MAIL_KEYWORDS, self._extra_mail)
-        return _new_mail(path, MailParams(**fields))
+        return _new_mail(path, _mail_params(fields))
 
     def _rcpt(self, arg: str) -> Event:
         # rcpt = "RCPT TO:" ( "<Postmaster@" Domain ">" / "<Postmaster>" /
@@ -241,7 +242,7 @@ class CommandParser:
         if end == len(arg):
             return _new_rcpt(path, EMPTY_RCPT_PARAMS)
         fields = self._params(arg, end, RCPT_KEYWORDS, self._extra_rcpt)
-        return _new_rcpt(path, RcptParams(**fields))
+        return _new_rcpt(path, _rcpt_params(fields))
 
     def _after_colon(self, arg: str, pos: int) -> int:
         # "MAIL FROM: <a@b>" is outside the grammar but nearly universal

@@ -21,7 +21,6 @@ from typing import Any
 # hexchar = ASCII "+" immediately followed by two upper case hexadecimal digits
 _XTEXT_RE = re.compile("(?:[\\x21-\\x2a\\x2c-\\x3c\\x3e-\\x7e]|\\+[0-9A-F]{2})*")
 _HEXCHAR_RE = re.compile("\\+([0-9A-F]{2})")
-_SIZE_RE = re.compile("[0-9]{1,20}")  # size-value ::= 1*20DIGIT (RFC 1870 §4)
 _ADDR_TYPE_RE = re.compile("[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+")  # addr-type = atom
 
 BODY_TYPES = frozenset({"7BIT", "8BITMIME", "BINARYMIME"})
@@ -135,7 +134,8 @@ def _no_value(key: str, value: str | None) -> bool:
 
 
 def _size(key: str, value: str | None) -> int:
-    if value is None or _SIZE_RE.fullmatch(value) is None:
+    # size-value ::= 1*20DIGIT (RFC 1870 §4); isascii: "²".isdigit() is True
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 20:
         raise ParamError("SIZE needs 1*20DIGIT")
     return int(value)
 

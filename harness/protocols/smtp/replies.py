@@ -25,8 +25,8 @@ from harness.protocols.common import LineBuffer, LineTooLong, RemoteProtocolErro
 from harness.protocols.smtp.events import EnhancedStatus, Reply
 
 _ESC_RE = re.compile("([245])\\.([0-9]{1,3})\\.([0-9]{1,3})(?: |$)")
-_CODE_RE = re.compile(b"[2-5][0-5][0-9]")
-_BAD_TEXT_RE = re.compile(b"[\\x00-\\x08\\x0a-\\x1f\\x7f]")
+# Reply-code [ ( SP / "-" ) textstring ], the text without C0 controls but HT, or DEL
+_LINE_RE = re.compile(b"([2-5][0-5][0-9])(?:([ -])([^\\x00-\\x08\\x0a-\\x1f\\x7f]*))?")
 
 
 def parse_enhanced_status(text: str) -> EnhancedStatus | None:
@@ -94,18 +94,31 @@ def check_reply(event: Reply) -> None:
         raise ValueError(f"enhanced status {event.enhanced} does not match {event.code}")
 
 
+_STATUS_CACHE: dict[str, EnhancedStatus] = {}  # few distinct codes: parse each once
+
+
+def _status(esc: str) -> EnhancedStatus:
+    status = _STATUS_CACHE.get(esc)
+    if status is None:
+        if len(_STATUS_CACHE) >= 4096:
+            _STATUS_CACHE.clear()
+        class_, subject, detail = esc.split(".")
+        status = _STATUS_CACHE[esc] = EnhancedStatus(int(class_), int(subject), int(detail))
+    return status
+
+
 def _split_enhanced(code: int, texts: list[str]) -> tuple[tuple[str, ...], EnhancedStatus | None]:
-    if code // 100 == 3:
-        return tuple(texts), None
+    """RFC 2034 §4: the status code follows the reply code on every line."""
     first = _ESC_RE.match(texts[0])
-    if first is None or int(first[1]) != code // 100:
+    if first is None or int(first[1]) != code // 100:  # also: never on 3xx
         return tuple(texts), None
-    esc = texts[0][: first.end(3)]
-    cut = len(esc) + 1
+    cut = first.end(3)
+    esc = texts[0][:cut]
+    if len(texts) == 1:
+        return (texts[0][cut + 1 :],), _status(esc)
     if not all(text == esc or text.startswith(esc + " ") for text in texts):
         return tuple(texts), None
-    enhanced = EnhancedStatus(int(first[1]), int(first[2]), int(first[3]))
-    return tuple(text[cut:] for text in texts), enhanced
+    return tuple(text[cut + 1 :] for text in texts), _status(esc)
 
 
 class ReplyDecoder:
@@ -148,25 +161,23 @@ class ReplyDecoder:
                 return done
 
     def _add_line(self, line: bytes) -> Reply | None:
-        if line[-2:] == b"\r\n":
+        if line.endswith(b"\r\n"):
             body = line[:-2]
         elif self.accept_bare_lf:
             body = line[:-1]
         else:
             self._abandon()
             raise RemoteProtocolError("reply line ended by a bare LF")
-        code, sep = body[:3], body[3:4]
-        if _CODE_RE.fullmatch(code) is None or sep not in (b" ", b"-", b""):
+        match = _LINE_RE.fullmatch(body)
+        if match is None:
             self._abandon()
             raise RemoteProtocolError(f"malformed reply line {body[:40]!r}")
+        code, sep, text = match.groups()
         if self._texts and code != self._code:
             self._abandon()
             raise RemoteProtocolError("multi-line reply changes its code (RFC 5321 §4.2.1)")
-        if _BAD_TEXT_RE.search(body, 4) is not None:
-            self._abandon()
-            raise RemoteProtocolError("control character in reply text")
         self._code = code
-        self._texts.append(body[4:].decode("utf-8", "surrogateescape"))
+        self._texts.append(text.decode("utf-8", "surrogateescape") if text else "")
         if sep == b"-":
             if len(self._texts) >= self.max_lines:
                 self._abandon()

@@ -119,17 +119,21 @@ class Session:
     authenticated: bool = False
     mail_from: MailFrom | None = None
     recipients: int = 0
+    size_limit: int | None = field(init=False)
+    """The smaller of ``limits.max_message_size`` and a non-zero advertised SIZE
+    (RFC 1870); None when neither sets one. Kept in step with ``extensions``."""
 
-    @property
-    def size_limit(self) -> int | None:
-        """The smaller of ``limits.max_message_size`` and a non-zero advertised SIZE
-        (RFC 1870); None when neither sets one."""
+    def __post_init__(self) -> None:
+        self.set_extensions(self.extensions)
+
+    def set_extensions(self, extensions: Mapping[str, tuple[str, ...]]) -> None:
+        self.extensions = extensions
         limit = self.limits.max_message_size
-        size = self.extensions.get("SIZE", ())
-        if size and size[0].isdigit() and int(size[0]) > 0:
+        size = extensions.get("SIZE", ())
+        if size and size[0].isascii() and size[0].isdigit() and int(size[0]) > 0:
             advertised = int(size[0])
-            return advertised if limit is None else min(limit, advertised)
-        return limit
+            limit = advertised if limit is None else min(limit, advertised)
+        self.size_limit = limit
 
     def greeted(self, code: int) -> None:
         """The greeting (§3.1): 220 opens the session, 554 refuses it, 421 closes."""
@@ -163,7 +167,7 @@ class Session:
         obtained from the TLS negotiation itself." The client likewise."""
         self.state = State.GREETED
         self.hello = None
-        self.extensions = {}
+        self.set_extensions({})
         self.authenticated = False
         self.mail_from = None
         self.recipients = 0
@@ -176,7 +180,7 @@ def _transition_key(event: Event) -> str:
 
 def _hello(session: Session, event: Any, reply: Reply) -> None:
     session.hello = event
-    session.extensions = parse_ehlo_reply(reply).extensions if type(event) is Ehlo else {}
+    session.set_extensions(parse_ehlo_reply(reply).extensions if type(event) is Ehlo else {})
 
 
 def _mail(session: Session, event: Any, reply: Reply) -> None:
