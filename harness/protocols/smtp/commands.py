@@ -52,7 +52,8 @@ from harness.protocols.smtp.grammar import (
     CONTROL_RE,
     DOMAIN_OR_LITERAL_RE,
     ESMTP_PARAM_RE,
-    FAST_PATH_RE,
+    FAST_FROM_RE,
+    FAST_TO_RE,
     address_literal_ok,
 )
 from harness.protocols.smtp.limits import SMTPLimits, SMTPPolicy
@@ -131,6 +132,7 @@ class CommandParser:
         envelope, auth = limits.max_envelope_line, limits.max_auth_line
         self._line_limits = {"MAIL": envelope, "RCPT": envelope, "AUTH": auth}
         self._max_command = limits.max_command_line
+        self._path_limits = (limits.max_local_part, limits.max_domain, limits.max_path)
         self.advertised: Container[str] | None = None  # set by the server after EHLO
 
     def line_text(self, line: bytes) -> str:
@@ -217,13 +219,11 @@ class CommandParser:
 
     def _mail(self, arg: str) -> Event:
         # mail = "MAIL FROM:" Reverse-path [SP Mail-parameters] CRLF
-        if arg[:6].upper() != " FROM:" or not arg[:6].isascii():
-            raise bad(R.BAD_ARGUMENTS, "expected MAIL FROM:<reverse-path>")
-        pos = 6 if arg[6:7] != " " else self._after_colon(arg, 6)
-        if arg.startswith("<>", pos):
-            path, end = NULL_PATH, pos + 2
+        fast = FAST_FROM_RE.match(arg)
+        if fast is not None and self._fits(fast, 6):
+            path, end = new_path(new_address(fast[1], fast[2]), ()), fast.end()
         else:
-            path, end = self._path(arg, pos, R.BAD_SENDER)
+            path, end = self._mail_path(arg)
         if end == len(arg):
             return _new_mail(path, EMPTY_MAIL_PARAMS)
         fields = self._params(arg, end, MAIL_KEYWORDS, self._extra_mail)
@@ -232,17 +232,40 @@ class CommandParser:
     def _rcpt(self, arg: str) -> Event:
         # rcpt = "RCPT TO:" ( "<Postmaster@" Domain ">" / "<Postmaster>" /
         #        Forward-path ) [SP Rcpt-parameters] CRLF
-        if arg[:4].upper() != " TO:" or not arg[:4].isascii():
-            raise bad(R.BAD_ARGUMENTS, "expected RCPT TO:<forward-path>")
-        pos = 4 if arg[4:5] != " " else self._after_colon(arg, 4)
-        if arg[pos + 1 : pos + 2] in "Pp" and arg[pos : pos + 12].lower() == "<postmaster>":
-            path, end = Path(Address(arg[pos + 1 : pos + 11], "")), pos + 12
+        fast = FAST_TO_RE.match(arg)
+        if fast is not None and self._fits(fast, 4):
+            path, end = new_path(new_address(fast[1], fast[2]), ()), fast.end()
         else:
-            path, end = self._path(arg, pos, R.BAD_RECIPIENT)
+            path, end = self._rcpt_path(arg)
         if end == len(arg):
             return _new_rcpt(path, EMPTY_RCPT_PARAMS)
         fields = self._params(arg, end, RCPT_KEYWORDS, self._extra_rcpt)
         return _new_rcpt(path, _rcpt_params(fields))
+
+    def _fits(self, fast: re.Match[str], start: int) -> bool:
+        """An all-ASCII path within the §4.5.3.1 limits (its lengths are octets)."""
+        max_local, max_domain, max_path = self._path_limits
+        return (
+            fast.end() - start <= max_path
+            and len(fast[1]) <= max_local
+            and len(fast[2]) <= max_domain
+        )
+
+    def _mail_path(self, arg: str) -> tuple[Path, int]:
+        if arg[:6].upper() != " FROM:" or not arg[:6].isascii():
+            raise bad(R.BAD_ARGUMENTS, "expected MAIL FROM:<reverse-path>")
+        pos = 6 if arg[6:7] != " " else self._after_colon(arg, 6)
+        if arg.startswith("<>", pos):
+            return NULL_PATH, pos + 2
+        return self._path(arg, pos, R.BAD_SENDER)
+
+    def _rcpt_path(self, arg: str) -> tuple[Path, int]:
+        if arg[:4].upper() != " TO:" or not arg[:4].isascii():
+            raise bad(R.BAD_ARGUMENTS, "expected RCPT TO:<forward-path>")
+        pos = 4 if arg[4:5] != " " else self._after_colon(arg, 4)
+        if arg[pos + 1 : pos + 2] in "Pp" and arg[pos : pos + 12].lower() == "<postmaster>":
+            return Path(Address(arg[pos + 1 : pos + 11], "")), pos + 12
+        return self._path(arg, pos, R.BAD_RECIPIENT)
 
     def _after_colon(self, arg: str, pos: int) -> int:
         # "MAIL FROM: <a@b>" is outside the grammar but nearly universal
@@ -252,19 +275,9 @@ class CommandParser:
         return pos
 
     def _path(self, arg: str, pos: int, reply: bytes) -> tuple[Path, int]:
-        fast = FAST_PATH_RE.match(arg, pos)
-        limits = self.limits
-        if fast is not None:  # all-ASCII <local@domain>: lengths are octets
-            local, domain = fast.group(1, 2)
-            end = fast.end()
-            if (
-                end - pos <= limits.max_path
-                and len(local) <= limits.max_local_part
-                and len(domain) <= limits.max_domain
-            ):
-                return new_path(new_address(local, domain), ()), end
+        max_local, max_domain, max_path = self._path_limits
         try:
-            return parse_path(arg, pos, limits.max_local_part, limits.max_domain, limits.max_path)
+            return parse_path(arg, pos, max_local, max_domain, max_path)
         except PathSyntaxError as exc:
             raise bad(reply, str(exc)) from None
 

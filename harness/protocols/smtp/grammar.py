@@ -57,9 +57,11 @@ PATH_RE = re.compile(
 # It matches a subset of PATH_RE with the same extent, so it may be tried first.
 _ASCII_ATOM = "[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+"
 _ASCII_SUB = "[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*"
-FAST_PATH_RE = re.compile(
-    f"<({_ASCII_ATOM}(?:\\.{_ASCII_ATOM})*)@({_ASCII_SUB}(?:\\.{_ASCII_SUB})*)>"
-)
+_FAST_PATH = f"<({_ASCII_ATOM}(?:\\.{_ASCII_ATOM})*)@({_ASCII_SUB}(?:\\.{_ASCII_SUB})*)>"
+# ... matched with the keyword before it, as the MAIL and RCPT parsers see the
+# line (no IGNORECASE: Unicode case folding would let look-alike letters through)
+FAST_FROM_RE = re.compile(" [Ff][Rr][Oo][Mm]:" + _FAST_PATH)
+FAST_TO_RE = re.compile(" [Tt][Oo]:" + _FAST_PATH)
 DOT_STRING_RE = re.compile(DOT_STRING)
 DOMAIN_OR_LITERAL_RE = re.compile(f"{DOMAIN}|{ADDRESS_LITERAL}")
 

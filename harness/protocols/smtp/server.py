@@ -38,7 +38,7 @@ from harness.protocols.smtp.events import (
 from harness.protocols.smtp.limits import SMTPLimits, SMTPPolicy
 from harness.protocols.smtp.phases import AuthPhase, BdatPhase, DataPhase
 from harness.protocols.smtp.replies import check_reply, format_reply
-from harness.protocols.smtp.state import CHECKED, State, accepts, refusal
+from harness.protocols.smtp.state import CHECKS, State, accepts, refusal
 
 _Phase = DataPhase | BdatPhase | AuthPhase
 _THREE_XX = {Data: 354, Auth: 334, AuthLine: 334}  # RFC 5321 §4.3.2, RFC 4954 §4
@@ -137,10 +137,14 @@ class ServerConnection(SMTPConnection, role=Role.SERVER):
         event = self._parser.parse(line)
         session = self.session
         kind = type(event)
-        if kind in self._accepts[session.state] and kind not in CHECKED:
-            self._pending = event  # plain commands (NOOP, RSET, QUIT...) skip the checks
-            return event
-        refused = refusal(session, event, self._accepts[session.state])
+        if kind in self._accepts[session.state]:
+            check = CHECKS.get(kind)
+            if check is None:  # plain commands (NOOP, RSET, QUIT...)
+                self._pending = event
+                return event
+            refused = check(session, event)
+        else:
+            refused = refusal(session, event, self._accepts[session.state])
         if isinstance(event, Bdat):
             return self._start_bdat(event, refused)
         if refused is not None:

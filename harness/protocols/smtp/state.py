@@ -325,4 +325,6 @@ _CHECKS: dict[type[Event], Callable[[Session, Any], bytes | None]] = {
     RcptTo: _rcpt_refusal,
     Auth: _auth_refusal,
 }
-CHECKED = frozenset(_CHECKS)  # kinds with rules beyond ACCEPTS
+CHECKS: Mapping[type[Event], Callable[[Session, Any], bytes | None]] = (
+    _CHECKS  # for the server's hot path
+)

@@ -49,6 +49,7 @@ from harness.protocols.smtp import (
     format_reply,
     reply,
 )
+from harness.protocols.smtp.grammar import FAST_TO_RE, PATH_RE
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -160,6 +161,18 @@ replies = reply_codes.flatmap(
 
 
 # -- round trips -----------------------------------------------------------
+
+
+@FAST
+@given(st.one_of(paths.map(str), st.text(st.sampled_from('<>@.a-"[]:,!é '), max_size=20)))
+def test_fast_path_regex_agrees_with_the_grammar(text: str) -> None:
+    """The MAIL/RCPT fast path only ever accepts what PATH_RE accepts, with the same parts."""
+    fast = FAST_TO_RE.match(" TO:" + text)
+    if fast is not None:
+        full = PATH_RE.match(text)
+        assert full is not None
+        assert full.end() == fast.end() - 4
+        assert (full["local"], full["domain"], full["adl"]) == (fast[1], fast[2], None)
 
 
 @FAST
