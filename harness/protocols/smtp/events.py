@@ -7,7 +7,7 @@ continuation lines (``AuthLine``, RFC 4954 §4). Server to client: ``Reply``.
 Either side: ``ConnectionClosed``.
 
 Events are frozen values: what a client core emits, a server core parses back
-to an equal event (tests/protocols/smtp/test_roundtrip.py).
+to an equal event (tests/protocols/smtp/test_smtp_properties.py).
 """
 
 from __future__ import annotations

@@ -380,3 +380,39 @@ def test_bdat_size_that_cannot_be_read_is_fatal() -> None:
             server.next_event()
         assert caught.value.fatal
         assert caught.value.reply == b"501 5.5.4 Syntax error in parameters or arguments\r\n"
+
+
+def test_role_picks_the_connection_class() -> None:
+    from harness.protocols.smtp import ClientConnection, ServerConnection
+
+    assert type(SMTPConnection(Role.SERVER)) is ServerConnection
+    assert type(SMTPConnection(Role.CLIENT)) is ClientConnection
+    assert type(ServerConnection(Role.SERVER)) is ServerConnection
+    with pytest.raises(ValueError, match="plays server"):
+        ServerConnection(Role.CLIENT)
+
+
+@pytest.mark.parametrize(
+    ("address", "text"),
+    [
+        (Address("john.doe", "x.example"), "john.doe@x.example"),
+        (Address("john doe", "x.example"), '"john doe"@x.example'),
+        (Address('a"b\\c', "x.example"), '"a\\"b\\\\c"@x.example'),
+        (Address(".lead", "x.example"), '".lead"@x.example'),
+        (Address("Postmaster", ""), "Postmaster"),
+    ],
+)
+def test_addresses_quote_only_when_needed(address: Address, text: str) -> None:
+    """RFC 5321 §4.1.2: a local part "SHOULD be in Dot-string form"."""
+    assert str(address) == text
+    assert str(Path(address)) == f"<{text}>"
+
+
+def test_unsendable_local_part_is_local_error() -> None:
+    from harness.protocols.common import LocalProtocolError
+
+    client = SMTPConnection(Role.CLIENT)
+    client.receive_data(b"220 mx\r\n")
+    client.next_event()
+    with pytest.raises(LocalProtocolError, match="control character"):
+        client.send(MailFrom(path("bad\x01", "x.example")))
