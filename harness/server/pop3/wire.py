@@ -1,0 +1,101 @@
+"""A stored message as POP3 sends it: CRLF line ends, and TOP's cut.
+
+RFC 1939 §3: a multi-line response's lines are "terminated by a CRLF pair",
+and §11 (message sizes) counts octets "with the line ending being CRLF". The
+store keeps messages exactly as delivered, so a message that holds bare LF or
+bare CR (possible through IMAP APPEND) is normalised on the way out
+(POP3-CRLF-NORMALISE), and its LIST/STAT size is that of the normalised form
+(POP3-SIZE-EXACT). A message that does not end with CRLF gets one before the
+terminating "." (the core's encoder adds it; ``wire_size`` counts it), because
+that CRLF is what the client's un-stuffing returns as the last line's end.
+
+Both pieces stream: chunk boundaries may fall anywhere, even between CR and LF.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CRLF = b"\r\n"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
+
+
+class LineEndNormaliser:
+    """Bare CR and bare LF become CRLF; CRLF stays. Feed chunks in order."""
+
+    def __init__(self) -> None:
+        self._held_cr = False  # a chunk ended in CR: whether it is bare depends on the next
+        self.last_two = b""  # the last two octets emitted, to know if the form ends in CRLF
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self._held_cr:
+            chunk = b"\r" + chunk
+        self._held_cr = chunk.endswith(b"\r")
+        if self._held_cr:
+            chunk = chunk[:-1]
+        if _BARE_CR_OR_LF.search(chunk) is not None:
+            chunk = _LINE_END.sub(CRLF, chunk)
+        return self._emit(chunk)
+
+    def end(self) -> bytes:
+        """What is still held: a final bare CR, as CRLF."""
+        return self._emit(CRLF) if self._held_cr else b""
+
+    def _emit(self, data: bytes) -> bytes:
+        if data:
+            self.last_two = (self.last_two + data)[-2:]
+        return data
+
+
+def wire_size(chunks: Iterable[bytes]) -> int:
+    """Octets of the message as a client un-stuffs it from RETR (see the module doc)."""
+    normaliser = LineEndNormaliser()
+    size = sum(len(normaliser.feed(chunk)) for chunk in chunks) + len(normaliser.end())
+    if size and normaliser.last_two != CRLF:
+        size += len(CRLF)
+    return size
+
+
+class TopCutter:
+    """TOP (RFC 1939 §7): the header, the blank line, then ``lines`` body lines.
+
+    Fed the normalised (CRLF-only) form chunk by chunk; ``feed`` returns what
+    to send of each chunk, and ``done`` turns True once the cut is reached.
+    A message without a blank line is all header and is sent whole.
+    """
+
+    def __init__(self, lines: int) -> None:
+        self._body_lines_left = lines
+        self._in_header = True
+        self._line_octets = 0  # of the line in progress, across chunks
+        self.done = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.done:
+            return b""
+        pos = 0
+        for _ in range(len(chunk) + 1):  # at most one pass per line end in the chunk
+            newline = chunk.find(b"\n", pos)
+            if newline < 0:
+                self._line_octets += len(chunk) - pos
+                return chunk
+            self._line_octets += newline + 1 - pos
+            pos = newline + 1
+            if self._line_finished():
+                self.done = True
+                return chunk[:pos]
+        raise AssertionError("unreachable: each pass consumes a line end")
+
+    def _line_finished(self) -> bool:
+        """Account for one complete line; True if the cut falls right after it."""
+        empty = self._line_octets == len(CRLF)
+        self._line_octets = 0
+        if self._in_header:
+            if empty:
+                self._in_header = False
+                return self._body_lines_left == 0
+            return False
+        self._body_lines_left -= 1
+        return self._body_lines_left == 0
