@@ -62,6 +62,10 @@ def load_session_module(protocol: str) -> ModuleType | None:
         raise
 
 
+class ServerStartError(Exception):
+    """The server could not start: a port in use, an address not available..."""
+
+
 @dataclass(frozen=True)
 class BoundListener:
     service: str
@@ -132,7 +136,7 @@ class ReferenceServer:
                         nursery, handler, listener, ctx
                     )
             for service, why in unavailable.items():
-                log.warning("%s not served: %s", service, why)
+                log.info("%s not served: %s", service, why)
             task_status.started(RunningServer(ctx.config, ctx, listeners, unavailable))
 
 
@@ -164,19 +168,24 @@ async def _start_listener(
         await handler(stream, client, listener, ctx)
 
     implicit = listener.tls is TLSMode.IMPLICIT
-    bound: BoundAddress = await nursery.start(
-        partial(
-            serve_listener,
-            serve_one,
-            host=ctx.config.host,
-            port=listener.port,
-            tls_mode=listener.tls,
-            ssl_context=ctx.ssl_context if implicit else None,
-            max_connections_per_ip=ctx.limits.max_connections_per_ip,
-            handshake_timeout=ctx.limits.tls_handshake_timeout,
-            name=listener.service,
-        )
+    serve = partial(
+        serve_listener,
+        serve_one,
+        host=ctx.config.host,
+        port=listener.port,
+        tls_mode=listener.tls,
+        ssl_context=ctx.ssl_context if implicit else None,
+        max_connections_per_ip=ctx.limits.max_connections_per_ip,
+        handshake_timeout=ctx.limits.tls_handshake_timeout,
+        name=listener.service,
     )
+    try:
+        bound: BoundAddress = await nursery.start(serve)
+    except OSError as exc:  # raised while binding, before the listener started
+        where = f"{ctx.config.host} port {listener.port}"
+        raise ServerStartError(
+            f"{listener.service}: cannot listen on {where}: {exc.strerror or exc}"
+        ) from exc
     return BoundListener(listener.service, bound.host, bound.port, listener.tls)
 
 

@@ -4,11 +4,20 @@ policy, maildrop locks."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
+import trio
 
 from harness.protocols.sasl import Challenge, ClientMechanism, Success
+from harness.server.app import (
+    ReferenceServer,
+    RunningServer,
+    ServerStartError,
+    load_session_module,
+    running_server,
+)
 from harness.server.config import AccountConfig, ServerConfig, default_config
 from harness.server.context import MaildropLocks, open_server_context
 
@@ -100,3 +109,95 @@ def test_maildrop_lock_is_exclusive_and_released() -> None:
             assert not second
         assert locks.is_held("alice@example.test")
     assert not locks.is_held("alice@example.test")
+
+
+# -- the app ------------------------------------------------------------------
+
+
+async def test_app_starts_on_free_ports_and_reports_every_enabled_service(
+    tmp_path: Path,
+) -> None:
+    config = small_config(tmp_path)
+    async with trio.open_nursery() as nursery:
+        server: RunningServer = await nursery.start(ReferenceServer(config).run)
+        enabled = {listener.service for listener in config.enabled_listeners()}
+        assert set(server.listeners) | set(server.unavailable) == enabled
+        assert {"pop3", "pop3s"} <= set(server.listeners)
+        for bound in server.listeners.values():
+            assert bound.port > 0 and bound.host == "127.0.0.1"
+            stream = await trio.open_tcp_stream(bound.host, bound.port)  # accepts
+            await stream.aclose()
+        target = server.target()
+        assert {name: s.port for name, s in target.services.items()} == {
+            name: bound.port for name, bound in server.listeners.items()
+        }
+        assert [(a.user, a.password) for a in target.accounts] == [
+            (a.user, a.password) for a in ACCOUNTS
+        ]
+        nursery.cancel_scope.cancel()
+
+
+def test_session_modules_are_found_by_protocol_name() -> None:
+    pop3 = load_session_module("pop3")
+    assert pop3 is not None and callable(pop3.handle)
+    assert load_session_module("nosuchprotocol") is None
+
+
+async def test_messages_and_uids_survive_a_restart_on_the_same_data_dir(tmp_path: Path) -> None:
+    config = small_config(tmp_path)
+    async with running_server(config) as server:
+        inbox = await server.context.store.inbox("alice@example.test")
+        appended = await server.context.store.append(inbox.id, b"Subject: kept\r\n\r\nx\r\n")
+    async with running_server(config) as server:
+        inbox = await server.context.store.inbox("alice@example.test")
+        (info,) = await server.context.store.list_messages(inbox.id)
+        assert (info.uid, info.uidvalidity) == (appended.uid, appended.uidvalidity)
+
+
+async def test_a_port_in_use_is_a_start_error_naming_the_service(tmp_path: Path) -> None:
+    taken = trio.socket.socket()
+    await taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    pop3 = dataclasses.replace(small_config(tmp_path).listeners["pop3"], port=port)
+    config = dataclasses.replace(
+        small_config(tmp_path), listeners={**small_config(tmp_path).listeners, "pop3": pop3}
+    )
+    with (
+        taken,
+        pytest.RaisesGroup(
+            pytest.RaisesExc(
+                ServerStartError, match=f"pop3: cannot listen on 127.0.0.1 port {port}"
+            ),
+            flatten_subgroups=True,
+        ),
+    ):
+        async with running_server(config):
+            pass
+
+
+async def test_shutdown_mid_session_deletes_nothing_and_logs_the_session(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="harness.server.session")
+    config = dataclasses.replace(small_config(tmp_path), require_tls_for_auth=False)
+    async with running_server(config) as server:
+        inbox = await server.context.store.inbox("alice@example.test")
+        await server.context.store.append(inbox.id, b"Subject: a\r\n\r\nx\r\n")
+        stream = await trio.open_tcp_stream(server.host, server.port("pop3"))
+        await stream.send_all(b"USER alice@example.test\r\nPASS alicepw\r\nDELE 1\r\n")
+        received = b""
+        with trio.fail_after(5):
+            while received.count(b"\r\n") < 4:  # greeting and three replies
+                received += await stream.receive_some(4096)
+        assert received.endswith(b"+OK message 1 deleted\r\n")
+    # The server is gone (cancelled mid-session); the deletion was never committed.
+    async with open_server_context(config) as ctx:
+        inbox = await ctx.store.inbox("alice@example.test")
+        assert len(await ctx.store.list_messages(inbox.id)) == 1
+    await stream.aclose()
+    lines = [r.getMessage() for r in caplog.records if r.name == "harness.server.session"]
+    assert any(
+        "service=pop3" in line and "user=alice@example.test" in line and "result=cancelled" in line
+        for line in lines
+    ), lines
