@@ -27,6 +27,8 @@ from harness.server.pop3.authorization import AUTHORIZATION_COMMANDS
 from harness.server.pop3.session_state import CommandHandler, Pop3Session
 from harness.server.pop3.transaction import TRANSACTION_COMMANDS
 
+CLOSE_TIMEOUT = 5.0  # a client that stops reading cannot hold the close forever
+
 COMMANDS: dict[type[Command], CommandHandler] = {
     **AUTHORIZATION_COMMANDS,
     **TRANSACTION_COMMANDS,
@@ -53,3 +55,7 @@ async def handle(
             record.result = "connection lost"
         finally:
             session.release()
+            # Close the stream the session ended on: after STLS that is the TLS
+            # stream, whose close sends close_notify (RFC 8446 §6.1).
+            with trio.move_on_after(CLOSE_TIMEOUT):
+                await session.stream.aclose()

@@ -31,6 +31,7 @@ from harness.protocols.pop3 import (
     MultilinePart,
     Ok,
     POP3Connection,
+    Stls,
 )
 from harness.protocols.pop3.state import multiline_body
 from harness.server.app import RunningServer, running_server
@@ -127,6 +128,11 @@ class RawPop3:
     async def send(self, *events: ClientEvent) -> None:
         await self.session.send_raw(b"".join(self.conn.send(e) for e in events))
 
+    async def send_in_place_of(self, command: Command, raw: bytes) -> None:
+        """Send ``raw`` where ``command`` would go: its reply is read as ``command``'s."""
+        self.conn.send(command)  # only to put it in flight; its bytes are not sent
+        await self.session.send_raw(raw)
+
     async def reply(self, command: Command | None = None) -> Reply:
         """The next reply, with its listing or body when ``command`` is multi-line."""
         status = await self.session.next_event()
@@ -146,8 +152,6 @@ class RawPop3:
         return await self.reply(command)
 
     async def stls(self, server: RunningServer) -> None:
-        from harness.protocols.pop3 import Stls
-
         assert (await self.command(Stls())).ok
         await self.session.start_tls(
             tls_context(server), server_side=False, server_hostname="localhost"

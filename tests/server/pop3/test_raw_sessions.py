@@ -1,0 +1,201 @@
+"""The POP3 server driven byte by byte: exact bodies, pipelining, garbage,
+over-long lines, STLS injection, limits and timeouts.
+
+These go through our own sans-IO client core (``RawPop3``) or a bare socket,
+because a well-behaved client library cannot send bad bytes or show the
+exact octets of a body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trio
+
+from harness.protocols.pop3 import (
+    Capa,
+    Capability,
+    Dele,
+    List,
+    Noop,
+    Pass,
+    Quit,
+    Retr,
+    ScanListing,
+    Stat,
+    Stls,
+    Top,
+    Uidl,
+    User,
+)
+from harness.server.app import RunningServer
+from tests.server.pop3.helpers import (
+    ALICE,
+    BOB,
+    RawPop3,
+    inbox_uids,
+    pop3_server,
+    seed,
+    tls_context,
+)
+
+pytestmark = pytest.mark.timeout(30)
+
+# Leading dots, lines that are only ".", 8-bit octets, NUL, a final line "."
+TRICKY = (
+    b"Subject: dots\r\n\r\n.\r\n..\r\n.x\r\n\x00\xff\xfe binary \x80\r\n"
+    b"a line\r\n.\r\n\r\n.\r\n.end\r\n"
+)
+
+
+async def logged_in(client: RawPop3, server: RunningServer, user: tuple[str, str]) -> None:
+    await client.stls(server)
+    assert (await client.command(User(user[0]))).ok
+    assert (await client.command(Pass(user[1]))).ok
+
+
+async def test_retr_is_byte_exact_and_sizes_are_exact(tmp_path: Path) -> None:
+    no_final_crlf = b"Subject: short\r\n\r\nno final line end"
+    bare_newlines = b"Subject: lf\n\nline one\nline two\r.\r\n"
+    async with pop3_server(tmp_path) as server:
+        await seed(server, ALICE[0], TRICKY, no_final_crlf, bare_newlines)
+        async with RawPop3.connect(server) as client:
+            await logged_in(client, server, ALICE)
+            bodies = [(await client.command(Retr(n))).body for n in (1, 2, 3)]
+            listing = (await client.command(List())).parts
+        assert bodies[0] == TRICKY
+        assert bodies[1] == no_final_crlf + b"\r\n"  # CRLF before ".", then un-stuffed
+        assert bodies[2] == b"Subject: lf\r\n\r\nline one\r\nline two\r\n.\r\n"
+        assert listing == [ScanListing(n, len(body)) for n, body in enumerate(bodies, 1)]
+
+
+async def test_retr_of_a_large_message_streams_every_octet(tmp_path: Path) -> None:
+    line = b"." + bytes(range(32, 127)) * 10 + b"\r\n"
+    big = b"Subject: big\r\n\r\n" + line * 3000  # ~2.9 MB: several store chunks
+    async with pop3_server(tmp_path) as server:
+        await seed(server, BOB[0], big)
+        async with RawPop3.connect(server, "pop3s") as client:
+            assert (await client.command(User(BOB[0]))).ok
+            assert (await client.command(Pass(BOB[1]))).ok
+            reply = await client.command(Retr(1))
+        assert reply.body == big
+
+
+async def test_top_cuts_after_the_header_and_n_body_lines(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+        await seed(server, ALICE[0], TRICKY)
+        async with RawPop3.connect(server) as client:
+            await logged_in(client, server, ALICE)
+            zero = (await client.command(Top(1, 0))).body
+            three = (await client.command(Top(1, 3))).body
+            everything = (await client.command(Top(1, 100000))).body
+        assert zero == b"Subject: dots\r\n\r\n"
+        assert three == b"Subject: dots\r\n\r\n.\r\n..\r\n.x\r\n"
+        assert everything == TRICKY
+
+
+async def test_pipelined_commands_get_complete_replies_in_order(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+        second = b"Subject: 2\r\n\r\nsecond\r\n"
+        await seed(server, ALICE[0], TRICKY, second)
+        async with RawPop3.connect(server) as client:
+            await logged_in(client, server, ALICE)
+            commands = (Stat(), List(), Uidl(), Retr(1), Dele(2), List(2), Noop())
+            await client.send(*commands)  # one write (RFC 2449 §6.6)
+            replies = [await client.reply(command) for command in commands]
+        assert [r.ok for r in replies] == [True] * 5 + [False, True]  # LIST 2: deleted
+        assert replies[0].status.text == f"2 {len(TRICKY) + len(second)}"
+        assert replies[3].body == TRICKY
+        assert not replies[4].parts and replies[4].ok
+        assert replies[6].ok
+
+
+async def test_garbage_and_binary_input_get_err_and_the_session_goes_on(tmp_path: Path) -> None:
+    garbage = [
+        b"XYZZY\r\n",
+        b"\x00\x01\x02\xff\xfe\r\n",
+        b"RETR\r\n",
+        b"STAT\r\n",  # wrong state
+        b"USER\r\n",
+        b"LIST a b c\r\n",
+        b"bare line feed\n",
+        b"\r\n",
+        b"  \r\n",
+    ]
+    async with pop3_server(tmp_path) as server:
+        stream = await trio.open_tcp_stream(server.host, server.port("pop3"))
+        async with stream:
+            await stream.send_all(b"".join(garbage) + b"NOOP\r\nCAPA\r\n")
+            received = b""
+            with trio.fail_after(5):
+                while not received.endswith(b"\r\n.\r\n"):
+                    received += await stream.receive_some(4096)
+        lines = received.split(b"\r\n")
+        assert lines[0].startswith(b"+OK ")
+        assert all(line.startswith(b"-ERR ") for line in lines[1 : 1 + len(garbage)])
+        assert lines[1 + len(garbage)].startswith(b"-ERR")  # NOOP: not in AUTHORIZATION
+        assert lines[2 + len(garbage)].startswith(b"+OK")  # CAPA still answers
+
+
+async def test_an_over_long_line_gets_err_and_the_session_continues(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+        async with RawPop3.connect(server) as client:
+            await client.send_in_place_of(User("x"), b"USER " + b"x" * 5000 + b"\r\n")
+            refused = await client.reply()
+            capa = await client.command(Capa())
+        assert not refused.ok and "longer than 255" in refused.status.text
+        assert Capability("TOP") in capa.parts
+
+
+async def test_a_255_octet_command_is_answered_normally(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path, require_tls_for_auth=False) as server:
+        async with RawPop3.connect(server) as client:
+            name = "u" * (255 - len("USER \r\n"))
+            reply = await client.command(User(name))
+        assert reply.ok  # RFC 2449 §4: 255 octets including CRLF must be accepted
+
+
+async def test_stls_injection_is_discarded(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+        async with RawPop3.connect(server) as client:
+            # CAPA rides in plaintext behind STLS, in the same segment
+            await client.send_in_place_of(Stls(), b"STLS\r\nCAPA\r\n")
+            assert (await client.reply()).ok
+            await client.session.start_tls(
+                tls_context(server), server_side=False, server_hostname="localhost"
+            )
+            reply = await client.command(Noop())  # the first reply inside TLS is NOOP's
+        assert not reply.ok and "not allowed in the AUTHORIZATION" in reply.status.text
+
+
+async def test_quit_in_authorization_ends_without_changes(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+        uids = await seed(server, ALICE[0], TRICKY)
+        async with RawPop3.connect(server) as client:
+            assert (await client.command(Quit())).ok
+            assert await client.receive_closed() == b""
+        assert await inbox_uids(server, ALICE[0]) == uids
+
+
+async def test_a_client_over_the_connection_cap_is_refused_politely(tmp_path: Path) -> None:
+    async with (
+        pop3_server(tmp_path, max_connections_per_ip=1) as server,
+        RawPop3.connect(server) as first,
+    ):
+        assert first.greeting is not None and first.greeting.text.startswith("mail.")
+        async with RawPop3.connect(server) as second:
+            assert second.greeting is not None
+            assert second.greeting.code == "SYS/TEMP"
+            assert await second.receive_closed() == b""
+
+
+async def test_an_idle_session_is_closed_and_deletes_nothing(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path, pop3_idle_timeout=0.5) as server:
+        uids = await seed(server, ALICE[0], TRICKY)
+        async with RawPop3.connect(server) as client:
+            await logged_in(client, server, ALICE)
+            assert (await client.command(Dele(1))).ok
+            assert await client.receive_closed() == b""  # closed by the server, no UPDATE
+        assert await inbox_uids(server, ALICE[0]) == uids
+        assert not server.context.maildrop_locks.is_held(ALICE[0])
