@@ -74,6 +74,10 @@ class SMTPPolicy:
 
     ``extra_mail_params`` / ``extra_rcpt_params``: further parameter keywords
     the server accepts as they are (kept in ``params.extra``).
+
+    ``auth_requires_tls``: AUTH on a connection without TLS gets "530 5.7.0
+    Must issue a STARTTLS command first" (RFC 3207 §4, RFC 4954 §6), whether
+    or not AUTH was advertised, instead of 502 for an unoffered extension.
     """
 
     bare_newlines: BareNewlinePolicy = "reject"
@@ -84,3 +88,4 @@ class SMTPPolicy:
     strict_extensions: bool = True
     extra_mail_params: frozenset[str] = frozenset()
     extra_rcpt_params: frozenset[str] = frozenset()
+    auth_requires_tls: bool = False

@@ -307,6 +307,8 @@ def _auth_refusal(session: Session, event: Auth) -> bytes | None:
     # transaction: ACCEPTS has AUTH in READY only.)
     if session.authenticated:
         return R.BAD_SEQUENCE
+    if session.policy.auth_requires_tls and not session.tls_active:
+        return R.AUTH_NEEDS_TLS
     if not session.policy.strict_extensions:
         return None
     offered = session.extensions.get("AUTH")
