@@ -201,3 +201,22 @@ async def test_shutdown_mid_session_deletes_nothing_and_logs_the_session(
         "service=pop3" in line and "user=alice@example.test" in line and "result=cancelled" in line
         for line in lines
     ), lines
+
+
+async def test_verbose_logging_records_the_transcript(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="harness.server.session")
+    caplog.set_level(logging.DEBUG, logger="harness.server.transcript")  # last: sets the handler
+    async with running_server(small_config(tmp_path)) as server:
+        stream = await trio.open_tcp_stream(server.host, server.port("pop3"))
+        async with stream:
+            await stream.send_all(b"CAPA\r\nQUIT\r\n")
+            with trio.fail_after(5):
+                while await stream.receive_some(4096):
+                    pass
+    transcript = [r.getMessage() for r in caplog.records if r.name.endswith(".transcript")]
+    assert "pop3-1 C: CAPA${CRLF}" in transcript
+    assert any(line.startswith("pop3-1 S: +OK") for line in transcript)
+    sessions = [r.getMessage() for r in caplog.records if r.name.endswith(".session")]
+    assert any("id=pop3-1" in line and "result=quit" in line for line in sessions)

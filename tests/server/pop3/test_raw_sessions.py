@@ -17,6 +17,8 @@ from harness.protocols.pop3 import (
     Capa,
     Capability,
     Dele,
+    Lang,
+    LanguageListing,
     List,
     Noop,
     Pass,
@@ -28,6 +30,7 @@ from harness.protocols.pop3 import (
     Top,
     Uidl,
     User,
+    Utf8,
 )
 from harness.server.app import RunningServer
 from tests.server.pop3.helpers import (
@@ -199,3 +202,19 @@ async def test_an_idle_session_is_closed_and_deletes_nothing(tmp_path: Path) -> 
             assert await client.receive_closed() == b""  # closed by the server, no UPDATE
         assert await inbox_uids(server, ALICE[0]) == uids
         assert not server.context.maildrop_locks.is_held(ALICE[0])
+
+
+async def test_utf8_lang_and_capa_follow_the_state(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server, RawPop3.connect(server) as client:
+        assert (await client.command(Utf8())).ok
+        languages = await client.command(Lang())
+        assert (await client.command(Lang("*"))).ok
+        assert not (await client.command(Lang("de"))).ok
+        await logged_in(client, server, ALICE)
+        utf8_late = await client.command(Utf8())
+        capa = await client.command(Capa())
+    assert languages.parts == [LanguageListing("en", "English")]
+    assert not utf8_late.ok  # RFC 6856 §2: only in AUTHORIZATION
+    names = {p.name for p in capa.parts if isinstance(p, Capability)}
+    assert {"TOP", "UIDL", "PIPELINING"} <= names
+    assert not names & {"USER", "SASL", "STLS"}  # no login offered once logged in
