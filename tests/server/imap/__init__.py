@@ -1,0 +1,1 @@
+"""Tests of the reference server's IMAP session, message views and SEARCH."""
