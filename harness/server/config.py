@@ -47,6 +47,7 @@ _TOP_KEYS = (
     "hostname",
     "data_dir",
     "require_tls_for_auth",
+    "smtp_bare_newlines",
     "domains",
     "listeners",
     "accounts",
@@ -70,6 +71,9 @@ class ServerConfig:
     routes: Mapping[str, Route]  # relay destinations by recipient domain
     tls: TLSFiles
     source: str = field(default="<defaults>", compare=False)
+    # SMTP DATA holding a bare CR or LF (RFC 5321 §2.3.8): "reject" (550 5.6.0,
+    # the SMTP-smuggling defence), "keep" the octets as sent, or "normalize" to CRLF.
+    smtp_bare_newlines: str = "reject"
 
     def enabled_listeners(self) -> list[ListenerConfig]:
         return [listener for listener in self.listeners.values() if listener.enabled]
@@ -163,6 +167,9 @@ def parse_server_config(
         routes=routes,
         tls=parse_tls_files(top.table_at("tls"), base_dir),
         source=source,
+        smtp_bare_newlines=top.choice(
+            "smtp_bare_newlines", ("reject", "keep", "normalize"), "reject"
+        ),
     )
 
 
