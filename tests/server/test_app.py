@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import trio
 
+from harness.net import client_ssl_context, open_connection
 from harness.protocols.sasl import Challenge, ClientMechanism, Success
 from harness.server.app import (
     ReferenceServer,
@@ -20,6 +21,7 @@ from harness.server.app import (
 )
 from harness.server.config import AccountConfig, ServerConfig, default_config
 from harness.server.context import MaildropLocks, open_server_context
+from harness.targets import TLSMode
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -220,3 +222,21 @@ async def test_verbose_logging_records_the_transcript(
     assert any(line.startswith("pop3-1 S: +OK") for line in transcript)
     sessions = [r.getMessage() for r in caplog.records if r.name.endswith(".session")]
     assert any("id=pop3-1" in line and "result=quit" in line for line in sessions)
+
+
+async def test_tls_secrets_go_to_the_configured_key_log(tmp_path: Path) -> None:
+    keylog = tmp_path / "keys.log"
+    base = small_config(tmp_path)
+    config = dataclasses.replace(base, tls=dataclasses.replace(base.tls, keylog=keylog))
+    async with running_server(config) as server:
+        context = client_ssl_context(ca_file=server.target().ca_file)
+        stream = await open_connection(
+            server.host,
+            server.port("pop3s"),
+            TLSMode.IMPLICIT,
+            context,
+            server_hostname="localhost",
+        )
+        async with stream:
+            assert (await stream.receive_some(512)).startswith(b"+OK")
+    assert "CLIENT_TRAFFIC_SECRET_0" in keylog.read_text()

@@ -44,7 +44,10 @@ CAROL = ("carol@example.test", "carolpw")
 
 
 def pop3_config(tmp_path: Path, **changes: Any) -> ServerConfig:
-    """Three accounts, no failure delay, everything else the defaults."""
+    """POP3 listeners only, three accounts, no failure delay, the rest the defaults.
+
+    Only POP3 is enabled so these tests load no other protocol's session.
+    """
     limits = {"auth_failure_delay": 0.0}
     limits.update({k: changes.pop(k) for k in list(changes) if hasattr(Limits(), k)})
     base = default_config()
@@ -52,6 +55,10 @@ def pop3_config(tmp_path: Path, **changes: Any) -> ServerConfig:
         base,
         accounts=tuple(AccountConfig(user, pw) for user, pw in (ALICE, BOB, CAROL)),
         data_dir=tmp_path / "data",
+        listeners={
+            name: dataclasses.replace(listener, enabled=listener.protocol == "pop3")
+            for name, listener in base.listeners.items()
+        },
         limits=dataclasses.replace(base.limits, **limits),
         **changes,
     )

@@ -218,3 +218,31 @@ async def test_utf8_lang_and_capa_follow_the_state(tmp_path: Path) -> None:
     names = {p.name for p in capa.parts if isinstance(p, Capability)}
     assert {"TOP", "UIDL", "PIPELINING"} <= names
     assert not names & {"USER", "SASL", "STLS"}  # no login offered once logged in
+
+
+async def test_a_client_that_stops_reading_a_retr_is_cut_off(tmp_path: Path) -> None:
+    big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 8000  # ~8 MB: fills the buffers
+    async with pop3_server(tmp_path, pop3_idle_timeout=0.5) as server:
+        uids = await seed(server, ALICE[0], big)
+        async with RawPop3.connect(server, "pop3s") as client:
+            assert (await client.command(User(ALICE[0]))).ok
+            assert (await client.command(Pass(ALICE[1]))).ok
+            await client.send(Dele(1), Retr(1))  # then never read the RETR
+            with trio.fail_after(10):  # the per-command limit ends the session
+                while server.context.maildrop_locks.is_held(ALICE[0]):
+                    await trio.sleep(0.05)
+        assert await inbox_uids(server, ALICE[0]) == uids  # no UPDATE: nothing deleted
+
+
+async def test_endless_garbage_ends_the_session(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+        stream = await trio.open_tcp_stream(server.host, server.port("pop3"))
+        async with stream:
+            await stream.send_all(b"JUNK\r\n" * 150)
+            received = b""
+            with trio.fail_after(5):
+                while chunk := await stream.receive_some(65536):
+                    received += chunk
+        lines = received.split(b"\r\n")
+        assert lines[-2] == b"-ERR too many bad commands, closing"
+        assert len(lines) == 1 + 100 + 1 + 1  # greeting, 100 refusals, the last word, ""
