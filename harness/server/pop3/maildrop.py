@@ -39,7 +39,10 @@ from harness.server.store.changes import ChangeLog
 
 DELETED = "\\Deleted"
 
-CHUNK_OCTETS = 256 * 1024
+# Each slice read walks the message's overflow pages from its start, so
+# slices are large: few per message, still bounded memory per session.
+CHUNK_OCTETS = 1024 * 1024  # what RETR/TOP read and send at a time
+SCAN_CHUNK_OCTETS = 16 * 1024 * 1024  # what the size scan reads at a time
 
 # store -> mailbox id -> (UIDVALIDITY, UID) -> wire size
 _SizeCache = dict[int, dict[tuple[int, int], int]]
@@ -176,5 +179,5 @@ def _forget_sizes(store: Mailstore, mailbox_id: int, uids: Sequence[int]) -> Non
 
 
 def _stored_chunks(store: Mailstore, mailbox_id: int, info: MessageInfo) -> Iterator[bytes]:
-    for start in range(0, max(info.size, 1), CHUNK_OCTETS):
-        yield store.fetch(mailbox_id, info.uid, start=start, length=CHUNK_OCTETS)
+    for start in range(0, max(info.size, 1), SCAN_CHUNK_OCTETS):
+        yield store.fetch(mailbox_id, info.uid, start=start, length=SCAN_CHUNK_OCTETS)

@@ -33,6 +33,7 @@ from harness.protocols.pop3 import (
     Utf8,
 )
 from harness.server.app import RunningServer
+from harness.server.store import FlagOperation
 from tests.server.pop3.helpers import (
     ALICE,
     BOB,
@@ -222,7 +223,8 @@ async def test_utf8_lang_and_capa_follow_the_state(tmp_path: Path) -> None:
 
 async def test_a_client_that_stops_reading_a_retr_is_cut_off(tmp_path: Path) -> None:
     big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 8000  # ~8 MB: fills the buffers
-    async with pop3_server(tmp_path, pop3_idle_timeout=0.5) as server:
+    # 1.5 s: enough for the login to scan 8 MB on a busy machine, short for a test.
+    async with pop3_server(tmp_path, pop3_idle_timeout=1.5) as server:
         uids = await seed(server, ALICE[0], big)
         async with RawPop3.connect(server, "pop3s") as client:
             assert (await client.command(User(ALICE[0]))).ok
@@ -246,3 +248,23 @@ async def test_endless_garbage_ends_the_session(tmp_path: Path) -> None:
         lines = received.split(b"\r\n")
         assert lines[-2] == b"-ERR too many bad commands, closing"
         assert len(lines) == 1 + 100 + 1 + 1  # greeting, 100 refusals, the last word, ""
+
+
+async def test_a_message_expunged_elsewhere_meanwhile_gets_err_not_half_a_reply(
+    tmp_path: Path,
+) -> None:
+    async with pop3_server(tmp_path) as server:
+        uids = await seed(server, ALICE[0], TRICKY, b"Subject: 2\r\n\r\nkept\r\n")
+        async with RawPop3.connect(server) as client:
+            await logged_in(client, server, ALICE)
+            store = server.context.store
+            inbox = await store.inbox(ALICE[0])
+            await store.store_flags(inbox.id, [uids[0]], FlagOperation.ADD, ["\\Deleted"])
+            await store.expunge(inbox.id, [uids[0]])  # as an IMAP session would
+            gone = await client.command(Retr(1))
+            kept = await client.command(Retr(2))
+            assert (await client.command(Dele(1))).ok
+            assert (await client.command(Quit())).ok  # UPDATE tolerates the missing one
+        assert not gone.ok and gone.status.code == "SYS/TEMP"
+        assert kept.body == b"Subject: 2\r\n\r\nkept\r\n"
+        assert await inbox_uids(server, ALICE[0]) == [uids[1]]
