@@ -94,7 +94,7 @@ class MessageView:
             return None
         try:
             return datetime.date(parsed[0], parsed[1], parsed[2])
-        except ValueError:
+        except (ValueError, OverflowError):  # "31 Feb", a year of 20 digits
             return None
 
     def text_contains(self, needle: str, *, headers: bool) -> bool:

@@ -211,6 +211,8 @@ def _text(name: str, value: str) -> Predicate:
         return lambda s: s.view.text_contains(value, headers=False)
     if name == "TEXT":
         return lambda s: s.view.text_contains(value, headers=True)
+    if name not in _ADDRESS_FIELDS:
+        raise SearchError(f"search key not supported: {name}")
     return _header(_ADDRESS_FIELDS[name], value)
 
 
@@ -226,7 +228,9 @@ def _header(field: str, value: str) -> Predicate:
 def _date(name: str, when: datetime.date) -> Predicate:
     """BEFORE/ON/SINCE compare the internal date, SENT* the Date: field, both
     "disregarding time and timezone": the day as written in its own zone."""
-    compare = _DATE_TESTS[name.removeprefix("SENT")]
+    compare = _DATE_TESTS.get(name.removeprefix("SENT"))
+    if compare is None:
+        raise SearchError(f"search key not supported: {name}")
     if name.startswith("SENT"):
 
         def sent(s: _Subject) -> bool:

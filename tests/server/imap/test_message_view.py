@@ -4,8 +4,11 @@ section numbering (RFC 3501 §6.4.5), HEADER.FIELDS, partial fetches, BINARY."""
 from __future__ import annotations
 
 import base64
+import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.protocols.imap.bodystructure import write_body
 from harness.protocols.imap.values import BodyPart, Multipart, Section
@@ -308,3 +311,31 @@ def test_binary_of_the_whole_single_part_message_decodes_its_body() -> None:
     assert view.binary(()) == b"Content-Transfer-Encoding: base64\r\n\r\nhello"
     assert view.binary((1,)) == b"hello"
     assert MessageView(binary_message()).binary(()) == binary_message()
+
+
+# -- Date: for SENTBEFORE/SENTON/SENTSINCE ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Mon, 01 Jan 2024 23:30:00 -0800", datetime.date(2024, 1, 1)),  # its own zone
+        ("2 Jan 24 08:00 +0900", datetime.date(2024, 1, 2)),  # obs-year
+        ("Tue, 30 Feb 2024 10:00:00 +0000", None),
+        ("1 Jan 99999999999999999999 10:00", None),
+        ("next tuesday", None),
+        ("", None),
+    ],
+)
+def test_sent_date(value: str, expected: datetime.date | None) -> None:
+    raw = f"Date: {value}\r\n\r\n".encode()
+    assert MessageView(raw).sent_date() == expected
+
+
+def test_sent_date_without_date_field() -> None:
+    assert MessageView(b"Subject: x\r\n\r\n").sent_date() is None
+
+
+@given(st.text(max_size=60))
+def test_sent_date_never_raises(value: str) -> None:
+    MessageView(b"Date: " + value.encode("utf-8", "surrogatepass") + b"\r\n\r\n").sent_date()

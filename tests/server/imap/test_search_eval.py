@@ -12,6 +12,7 @@ from harness.protocols.imap.framing import FramedUnit, IMAPLimits
 from harness.protocols.imap.search import (
     Search,
     SearchAnd,
+    SearchDate,
     SearchKey,
     SearchSet,
     SearchSimple,
@@ -294,3 +295,42 @@ def test_bytes_load_only_when_needed_and_once() -> None:
     )
     assert [both(counting(1, 100)), both(counting(4, 300))] == [True, False]
     assert loads == [1]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [SearchText("NOSUCH", "x"), SearchDate("SENTAFTER", datetime.date(2024, 1, 1))],
+)
+def test_keys_outside_the_grammar_are_search_errors(key: SearchKey) -> None:
+    with pytest.raises(SearchError):
+        compile_search(key, max_seq=1, max_uid=1)
+
+
+NESTED = (
+    b"Subject: outer\r\n"
+    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+    b"--b\r\nContent-Type: application/octet-stream\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\n"
+    b"aGlkZGVuIHdvcmQ=\r\n"  # "hidden word", in an attachment
+    b"--b\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"Subject: =?utf-8?q?inner_s=C3=BCbject?=\r\n\r\n"
+    b"inner text\r\n"
+    b"--b--\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("needle", "headers", "found"),
+    [
+        ("hidden word", False, False),  # attachments are not text
+        ("inner text", False, True),
+        ("inner sübject", False, True),  # an attached message's header is body
+        ("SUBJECT: OUTER", False, False),
+        ("subject: outer", True, True),
+        ("", False, True),
+    ],
+)
+def test_body_and_text_reach_into_attached_messages(
+    needle: str, headers: bool, found: bool
+) -> None:
+    assert MessageView(NESTED).text_contains(needle, headers=headers) is found
