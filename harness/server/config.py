@@ -25,13 +25,16 @@ from harness.server.config_sections import (
     ConfigError,
     Limits,
     ListenerConfig,
+    RelaySettings,
     Route,
+    RouteTLS,
     TLSFiles,
     default_accounts,
     default_listeners,
     parse_accounts,
     parse_limits,
     parse_listeners,
+    parse_relay,
     parse_routes,
     parse_tls_files,
     resolve_path,
@@ -53,6 +56,7 @@ _TOP_KEYS = (
     "accounts",
     "limits",
     "routes",
+    "relay",
     "tls",
 )
 
@@ -74,6 +78,7 @@ class ServerConfig:
     # SMTP DATA holding a bare CR or LF (RFC 5321 §2.3.8): "reject" (550 5.6.0,
     # the SMTP-smuggling defence), "keep" the octets as sent, or "normalize" to CRLF.
     smtp_bare_newlines: str = "reject"
+    relay: RelaySettings = field(default_factory=RelaySettings)  # retries, timeouts
 
     def enabled_listeners(self) -> list[ListenerConfig]:
         return [listener for listener in self.listeners.values() if listener.enabled]
@@ -170,6 +175,7 @@ def parse_server_config(
         smtp_bare_newlines=top.choice(
             "smtp_bare_newlines", ("reject", "keep", "normalize"), "reject"
         ),
+        relay=parse_relay(top.table_at("relay")),
     )
 
 
@@ -217,7 +223,9 @@ __all__ = [
     "ConfigError",
     "Limits",
     "ListenerConfig",
+    "RelaySettings",
     "Route",
+    "RouteTLS",
     "ServerConfig",
     "TLSFiles",
     "default_config",

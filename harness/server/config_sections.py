@@ -8,6 +8,7 @@ TOML table through ``TableReader``, so every error names the file and the key.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +171,21 @@ def parse_limits(table: TableReader) -> Limits:
     return Limits(**values)  # type: ignore[arg-type]  # the loop matched each field's type
 
 
+class RouteTLS(enum.StrEnum):
+    """How the relay uses TLS towards a next hop.
+
+    "starttls-opportunistic" uses STARTTLS when offered and accepts any
+    certificate (RFC 7435 opportunistic security: better than cleartext,
+    never worse); "starttls-required" defers the mail when STARTTLS is not
+    offered or fails; "implicit" starts TLS at connect (RFC 8314 style).
+    """
+
+    NONE = "none"
+    OPPORTUNISTIC = "starttls-opportunistic"
+    REQUIRED = "starttls-required"
+    IMPLICIT = "implicit"
+
+
 @dataclass(frozen=True)
 class Route:
     """Mail for ``domain`` is relayed over SMTP to ``host``:``port``."""
@@ -177,18 +193,78 @@ class Route:
     domain: str
     host: str
     port: int
+    tls: RouteTLS = RouteTLS.OPPORTUNISTIC
 
 
 def parse_routes(table: TableReader) -> dict[str, Route]:
+    """``"b.test" = "host:port"``, or a table ``{ host, port, tls }``."""
     routes = {}
     for domain in table.table:
-        text = table.string(domain)
-        host, sep, port_text = text.rpartition(":")
-        host = host.removeprefix("[").removesuffix("]")  # "[::1]:25"
-        if not (sep and host and port_text.isdigit() and 0 < int(port_text) < 65536):
-            raise table.fail(domain, f"expected host:port (IPv6 as [::1]:25), got {text!r}")
-        routes[domain.lower()] = Route(domain.lower(), host, int(port_text))
+        if isinstance(table.table[domain], dict):
+            route = _parse_route_table(table.table_at(domain), domain.lower())
+        else:
+            route = _parse_route_string(table, domain)
+        routes[route.domain] = route
     return routes
+
+
+def _parse_route_string(table: TableReader, domain: str) -> Route:
+    text = table.string(domain)
+    host, sep, port_text = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")  # "[::1]:25"
+    if not (sep and host and port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise table.fail(domain, f"expected host:port (IPv6 as [::1]:25), got {text!r}")
+    return Route(domain.lower(), host, int(port_text))
+
+
+def _parse_route_table(table: TableReader, domain: str) -> Route:
+    table.reject_unknown(("host", "port", "tls"))
+    tls = table.choice("tls", [mode.value for mode in RouteTLS], RouteTLS.OPPORTUNISTIC.value)
+    return Route(
+        domain,
+        table.string("host"),
+        table.integer("port", low=1, high=65535),
+        RouteTLS(tls),
+    )
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """When the relay retries and how long it waits for a next hop.
+
+    RFC 5321 §4.5.4.1: "the retry interval SHOULD be at least 30 minutes"
+    and "the give-up time generally needs to be at least 4-5 days"; the
+    timeouts are §4.5.3.2's (5 minutes for the greeting, MAIL and RCPT, 10
+    for the reply to the end of the data). Tests shrink them all.
+    """
+
+    retry_interval: float = 1800.0  # the first retry; later ones grow by retry_backoff
+    retry_backoff: float = 2.0
+    max_retry_interval: float = 4 * 3600.0
+    give_up_after: float = 5 * 86400.0  # then the message bounces (Action: failed)
+    connect_timeout: float = 60.0
+    command_timeout: float = 300.0
+    data_timeout: float = 600.0
+    attempt_timeout: float = 1800.0  # one delivery attempt, all next hops, at most
+    queue_poll_interval: float = 1.0  # how often the queue is checked for due mail
+    max_parallel: int = 10  # queue entries delivered at once
+
+
+def parse_relay(table: TableReader) -> RelaySettings:
+    defaults = RelaySettings()
+    table.reject_unknown(f.name for f in dataclasses.fields(RelaySettings))
+    values: dict[str, int | float] = {}
+    for spec in dataclasses.fields(RelaySettings):
+        default = getattr(defaults, spec.name)
+        if isinstance(default, int):
+            values[spec.name] = table.integer(spec.name, default, low=1)
+            continue
+        values[spec.name] = table.number(
+            spec.name, default, low=1.0 if spec.name == "retry_backoff" else 0.0
+        )
+        if values[spec.name] <= 0:
+            raise table.fail(spec.name, "must be more than 0 seconds")
+    return RelaySettings(**values)  # type: ignore[arg-type]  # the loop matched each field's type
 
 
 @dataclass(frozen=True)
