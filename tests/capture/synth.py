@@ -90,3 +90,16 @@ class Conversation:
             cooked.append(frame)
         wrpcap(str(path), cooked)
         return path
+
+
+def conversation_pcap(
+    path: Path, exchanges: list[tuple[str, bytes]], server_port: int = 25, close: bool = True
+) -> Path:
+    """A pcap of one connection: ("C", bytes) and ("S", bytes) in order, then FINs."""
+    talk = Conversation(server=("10.0.0.2", server_port)).handshake()
+    for side, data in exchanges:
+        talk.send(side == "C", data)
+    if close:
+        talk.fin(True)
+        talk.fin(False)
+    return talk.write(path)
