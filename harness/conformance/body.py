@@ -148,8 +148,8 @@ class BodyParser:
         if line.keyword in EXPECTATION_KEYWORDS:
             return self.expect_group(line, session)
         self.take()
-        if line.keyword == "starttls":
-            return StartTLS(line.location, session)
+        if line.keyword in ("starttls", "starttls or close"):
+            return StartTLS(line.location, session, close_ok=line.keyword != "starttls")
         if line.keyword in ("close", "expect close"):
             self.open_sessions.discard(session)
             self.closed_sessions.add(session)

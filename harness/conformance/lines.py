@@ -14,7 +14,7 @@ from harness.conformance.model import Location, ScriptError
 
 DATA_KEYWORDS = ("C:", "C-:", "S:", "S-:", "S~:")
 BLOCK_KEYWORDS = ("write:", "unordered:", "either:", "or:", "response:", "parallel:", "end")
-WORD_KEYWORDS = ("starttls", "close", "sync", "...")
+WORD_KEYWORDS = ("starttls", "starttls or close", "close", "sync", "...")
 ARGUMENT_KEYWORDS = ("expect silence", "expect close", "sleep", "open")
 EXPECTATION_KEYWORDS = ("S:", "S-:", "S~:", "...", "unordered:", "either:")
 
@@ -84,6 +84,6 @@ def _classify_word(location: Location, session: str | None, line: str) -> BodyLi
     raise ScriptError(
         location,
         f"expected C:, C-:, S:, S-:, S~:, ..., a block (write:, unordered:, either:, "
-        f"parallel:) or a directive (starttls, expect close, expect silence, sleep, close, "
+        f"parallel:) or a directive (starttls, starttls or close, expect close, expect silence, sleep, close, "
         f"open, sync), got {line[:40]!r}{hint}",
     )

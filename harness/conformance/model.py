@@ -193,6 +193,7 @@ class Close:
 class StartTLS:
     location: Location
     session: str
+    close_ok: bool = False  # "starttls or close": closing instead ends the case, passed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,93 @@
+"""One conformance run, start to finish: probe the target, run the cases, build the Report.
+
+The CLI (``mailharness conform``, ``mailharness run``) and the pytest plugin
+call this; it does no printing. A target none of whose services answers is
+``TargetUnreachable``: that is a broken setup (exit status 2), not a
+server that fails every case.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness import __version__
+from harness.conformance.capabilities import ServiceProbe, discover
+from harness.conformance.model import Script
+from harness.conformance.runner import RunConfig, run_scripts
+from harness.net import client_ssl_context
+from harness.report import CaseResult, Machine, Meta, Report, TargetInfo
+from harness.targets import Target
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+class TargetUnreachable(Exception):
+    """No service of the target answered the capability probe."""
+
+
+async def probe_target(target: Target) -> dict[str, ServiceProbe]:
+    """Capabilities of every service; raises TargetUnreachable when none answered."""
+    context = client_ssl_context(verify=target.tls_verify, ca_file=target.ca_file)
+    probes = await discover(target, context)
+    if probes and all(probe.banner is None for probe in probes.values()):
+        reasons = "; ".join(f"{probe.error}" for probe in probes.values())
+        raise TargetUnreachable(f"target {target.name}: no service answered ({reasons})")
+    return probes
+
+
+async def run_conformance(
+    target: Target,
+    scripts: Sequence[Script],
+    *,
+    jobs: int = 1,
+    suite_paths: Sequence[str] = (),
+    command_line: Sequence[str] = (),
+    on_result: Callable[[CaseResult], None] | None = None,
+    settle_s: float = 2.0,
+) -> Report:
+    started = datetime.now(UTC)
+    probes = await probe_target(target)
+    context = client_ssl_context(verify=target.tls_verify, ca_file=target.ca_file)
+    config = RunConfig(target, context, probes, jobs=jobs, settle_s=settle_s)
+    cases = await run_scripts(scripts, config, on_result)
+    meta = Meta(
+        tool_version=__version__,
+        started=started,
+        finished=datetime.now(UTC),
+        machine=Machine.current(),
+        target=target_info(target, probes),
+        git_commit=git_commit(),
+        suite_paths=list(suite_paths),
+        command_line=list(command_line),
+    )
+    return Report(meta=meta, cases=cases)
+
+
+def target_info(target: Target, probes: dict[str, ServiceProbe]) -> TargetInfo:
+    return TargetInfo(
+        name=target.name,
+        host=target.host,
+        ports={name: service.port for name, service in target.services.items()},
+        banners={name: probe.banner for name, probe in probes.items() if probe.banner is not None},
+        capabilities={name: probe.capabilities for name, probe in probes.items()},
+    )
+
+
+def git_commit() -> str | None:
+    """The commit of the mailharness checkout that runs, when it is one."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=CHECKOUT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) == 40 else None
