@@ -12,6 +12,10 @@ measured on this kind of machine, and what is done about each:
   and the thread's stored exception is re-raised on start and stop;
 * start-up lag: ``start()`` returns after ``started_callback`` has run;
 * the reader lags the kernel: ``stop()`` waits until the count settles;
+* bursts overflow the default socket buffer: it is raised to 64 MiB;
+* the reader is slow because scapy dissects every packet: the socket hands
+  over raw frames (its link-layer class is set to ``Raw``), written as they
+  came with their kernel timestamps;
 * loss is read from the kernel's PACKET_STATISTICS for the socket.
 
 scapy is imported only when a capture starts, so ``harness`` imports without
@@ -20,6 +24,7 @@ the ``capture`` extra.
 
 from __future__ import annotations
 
+import socket
 import struct
 import threading
 from typing import Any
@@ -28,6 +33,8 @@ from harness.capture.backend import START_TIMEOUT, Capture, CaptureError
 
 SOL_PACKET = 263  # linux/socket.h
 PACKET_STATISTICS = 6  # linux/if_packet.h: struct tpacket_stats {packets, drops}
+SO_RCVBUFFORCE = 33  # asm-generic/socket.h: root may exceed net.core.rmem_max
+RECEIVE_BUFFER = 64 << 20
 ETHERNET = 1
 
 
@@ -39,6 +46,7 @@ class ScapyCapture(Capture):
     def _start(self) -> None:
         try:
             from scapy.config import conf
+            from scapy.packet import Raw
             from scapy.sendrecv import AsyncSniffer
             from scapy.utils import PcapWriter
         except ImportError as error:
@@ -46,11 +54,13 @@ class ScapyCapture(Capture):
                 f"scapy is not installed (pip install 'mailharness[capture]'): {error}"
             ) from None
         self._socket = self._open_socket(conf)
+        self._tune_socket(Raw)
         self._writer = PcapWriter(str(self.path), linktype=ETHERNET, sync=False)
+        self._writer.write_header(None)  # a capture of nothing is still a pcap
         started = threading.Event()
         self._sniffer: Any = AsyncSniffer(
             opened_socket=self._socket,
-            prn=self._writer.write,
+            prn=self._write,
             store=False,
             started_callback=started.set,
         )
@@ -62,6 +72,24 @@ class ScapyCapture(Capture):
             return conf.L2listen(iface=self.interface, filter=f"({self.filter}) and inbound")
         except Exception as error:  # scapy raises Scapy_Exception, OSError, ImportError
             raise CaptureError(f"scapy cannot capture on {self.interface}: {error}") from None
+
+    def _tune_socket(self, raw_class: Any) -> None:
+        raw = self._socket.ins
+        for option in (SO_RCVBUFFORCE, socket.SO_RCVBUF):
+            try:
+                raw.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
+                break
+            except OSError:
+                continue
+        if hasattr(self._socket, "LL"):
+            self._socket.LL = raw_class  # no dissection: frames are only written
+
+    def _write(self, packet: Any) -> None:
+        """Runs in the sniffer thread: the frame as captured, with its kernel timestamp."""
+        stamp = float(packet.time)
+        seconds = int(stamp)
+        micros = min(int((stamp - seconds) * 1e6), 999_999)
+        self._writer.write_packet(bytes(packet), sec=seconds, usec=micros)
 
     def _await_start(self, started: threading.Event) -> None:
         thread = self._sniffer.thread

@@ -101,3 +101,18 @@ def test_off_plans_no_capture_and_says_so() -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(CaptureError, match="unknown capture mode"):
         plan_capture("wireshark")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_burst_of_thousands_of_packets_is_captured_whole(backend: str, tmp_path: Path) -> None:
+    """scapy used to lose most of a burst: raw frames and a big socket buffer keep up."""
+    pcap = tmp_path / "burst.pcap"
+    lines = [b"line %d\r\n" % n for n in range(3000)]
+    with (
+        line_server() as server,
+        plan_capture(backend).capture(pcap, ports=[server.port]) as capture,
+    ):
+        transcript = converse(server.port, lines)
+    report = check_completeness(pcap, [transcript])
+    assert capture.stats is not None and capture.stats.dropped == 0
+    assert report.complete, report.summary()
