@@ -9,6 +9,10 @@
 ``reassembly``   TCP streams rebuilt by sequence number, with gaps, FIN and RST marks
 ``tlsrecords``   the TLS record layer, to measure encrypted streams
 ``completeness`` recorded transcripts against the capture: complete / missing / not found
+``dialogue``     both roles of a protocol core fed a captured conversation (violations);
+                 ``smtp_dialogue``, ``pop3_dialogue``, ``imap_dialogue`` per protocol
+``decode``       any pcap -> its SMTP/POP3/IMAP conversations as transcripts (``decode_pcap``)
+``render``       decoded conversations as C:/S: text with notes, or .mhs script skeletons
 """
 
 from harness.capture.backend import Capture, CaptureError, CaptureStats, capture_filter
@@ -25,9 +29,11 @@ from harness.capture.completeness import (
     check_completeness,
     check_connections,
 )
+from harness.capture.decode import DecodedConnection, PcapDecoding, decode_pcap
 from harness.capture.pcapfile import PcapFormatError, TcpSegment, read_segments
 from harness.capture.plan import CapturePlan, keylog_path, pcap_path, plan_capture
 from harness.capture.reassembly import TcpConnection, reassemble
+from harness.capture.render import render_decoded, script_skeleton
 from harness.capture.sniffer import ScapyCapture
 from harness.capture.tcpdump import TcpdumpCapture
 
@@ -41,6 +47,8 @@ __all__ = [
     "Completeness",
     "CompletenessReport",
     "ConnectionCheck",
+    "DecodedConnection",
+    "PcapDecoding",
     "PcapFormatError",
     "ScapyCapture",
     "TcpConnection",
@@ -51,9 +59,12 @@ __all__ = [
     "check_completeness",
     "check_connections",
     "choose_backend",
+    "decode_pcap",
     "keylog_path",
     "pcap_path",
     "plan_capture",
     "read_segments",
     "reassemble",
+    "render_decoded",
+    "script_skeleton",
 ]

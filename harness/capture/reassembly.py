@@ -22,7 +22,7 @@ connection is over starts a new connection (port reuse in long runs).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -300,13 +300,6 @@ def reassemble(
     for segment in segments:
         feed(segment)
     return reassembler.finish()
-
-
-def iter_data(connection: TcpConnection) -> Iterator[tuple[Direction, bytes]]:
-    """The connection's data in time order, one item per delivered chunk."""
-    for item in connection.timeline():
-        if isinstance(item, Chunk):
-            yield item.direction, item.data
 
 
 def _address(raw: bytes) -> str:
