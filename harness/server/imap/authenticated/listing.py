@@ -1,0 +1,155 @@
+"""LIST (RFC 9051 §6.3.9, RFC 3501 §6.3.8) with LIST-EXTENDED (RFC 5258),
+SPECIAL-USE (RFC 6154), CHILDREN (RFC 3348) and LIST-STATUS (RFC 5819), and
+the rev1 LSUB (RFC 3501 §6.3.9).
+
+Names are "/"-delimited, in one personal namespace with an empty prefix.
+"*" matches any characters, "%" any but the delimiter (RFC 3501 §6.3.8); the
+reference is prefixed to each pattern. INBOX matches case-insensitively
+(RFC 3501 §5.1). Every entry carries \\HasChildren or \\HasNoChildren (RFC
+3348 §4 lets a server send them always) and its special-use attribute (RFC
+6154 §2); \\Subscribed only when asked (RFC 5258 §3.4).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from harness.protocols.imap import List, ListResponse, Lsub
+from harness.server.imap.authenticated.status import emit_status
+from harness.server.imap.base import Done, Session
+from harness.server.store import Mailbox
+
+DELIMITER = "/"
+INBOX = "INBOX"
+
+
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A list-mailbox pattern as a regular expression over whole names."""
+    head, sep, rest = pattern.partition(DELIMITER)
+    if head.upper() == INBOX:  # RFC 3501 §5.1: INBOX is case-insensitive
+        pattern = INBOX + sep + rest
+    parts = []
+    for char in pattern:
+        if char == "*":
+            parts.append(".*")
+        elif char == "%":
+            parts.append(f"[^{re.escape(DELIMITER)}]*")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def has_children(mailbox: Mailbox, everything: Sequence[Mailbox]) -> bool:
+    prefix = mailbox.name + DELIMITER
+    return any(other.name.startswith(prefix) for other in everything)
+
+
+def list_attributes(
+    mailbox: Mailbox, everything: Sequence[Mailbox], *, subscribed: bool
+) -> tuple[str, ...]:
+    """mbx-list-flags for one mailbox (RFC 9051 §7.3.1)."""
+    attributes = []
+    if not mailbox.selectable:
+        attributes.append("\\Noselect")
+    children = has_children(mailbox, everything)
+    attributes.append("\\HasChildren" if children else "\\HasNoChildren")
+    if mailbox.special_use:
+        attributes.append(mailbox.special_use)
+    if subscribed and mailbox.subscribed:
+        attributes.append("\\Subscribed")
+    return tuple(attributes)
+
+
+async def list_mailboxes(s: Session, command: List) -> Done:
+    if not command.extended and command.patterns == ("",):
+        _emit_root(s, command.reference)
+        return Done("LIST completed")
+    everything = await s.ctx.store.list_mailboxes(s.account.id)
+    # RFC 5258 §3: in an extended LIST an empty pattern matches nothing
+    regexes = [_full_pattern(s, command.reference, p) for p in command.patterns if p]
+    show_subscribed = "SUBSCRIBED" in command.selection + command.return_options
+    for mailbox, extended in _selected_entries(command, everything, regexes):
+        attributes = list_attributes(mailbox, everything, subscribed=show_subscribed)
+        s.emit(ListResponse(attributes, DELIMITER, s.wire_name(mailbox.name), extended))
+        if command.return_status is not None and mailbox.selectable:  # RFC 5819 §2
+            await emit_status(s, mailbox, command.return_status)
+        await s.flush_if_large()
+    return Done("LIST completed")
+
+
+def _selected_entries(
+    command: List, everything: Sequence[Mailbox], regexes: Sequence[re.Pattern[str]]
+) -> list[tuple[Mailbox, tuple[tuple[str, tuple[str, ...]], ...]]]:
+    """The mailboxes the selection options and patterns pick, with CHILDINFO data."""
+    selection = command.selection
+    entries = []
+    for mailbox in everything:
+        if not any(r.fullmatch(mailbox.name) for r in regexes):
+            continue
+        if "SPECIAL-USE" in selection and not mailbox.special_use:
+            continue
+        extended: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if "SUBSCRIBED" in selection:
+            recursive = "RECURSIVEMATCH" in selection
+            hidden_child = recursive and _subscribed_child_unmatched(mailbox, everything, regexes)
+            if hidden_child:  # RFC 5258 §3.5: the parent of a match stands in for it
+                extended = (("CHILDINFO", ("SUBSCRIBED",)),)
+            if not (mailbox.subscribed or hidden_child):
+                continue
+        entries.append((mailbox, extended))
+    return entries
+
+
+def _subscribed_child_unmatched(
+    mailbox: Mailbox, everything: Sequence[Mailbox], regexes: Sequence[re.Pattern[str]]
+) -> bool:
+    prefix = mailbox.name + DELIMITER
+    return any(
+        other.subscribed
+        and other.name.startswith(prefix)
+        and not any(r.fullmatch(other.name) for r in regexes)
+        for other in everything
+    )
+
+
+def _full_pattern(s: Session, reference: str, pattern: str) -> re.Pattern[str]:
+    return pattern_regex(s.mailbox_name(reference + pattern))
+
+
+def _emit_root(s: Session, reference: str) -> None:
+    """RFC 3501 §6.3.8: an empty pattern asks for the delimiter and the
+    reference's root ("" here, or the reference up to its first delimiter)."""
+    head, sep, _ = reference.partition(DELIMITER)
+    root = head + sep if sep else ""
+    s.emit(ListResponse(("\\Noselect",), DELIMITER, root))
+
+
+async def lsub(s: Session, command: Lsub) -> Done:
+    """RFC 3501 §6.3.9: subscribed names; with "%", a parent of a subscribed
+    name that is not itself subscribed comes back \\Noselect."""
+    everything = await s.ctx.store.list_mailboxes(s.account.id)
+    regex = _full_pattern(s, command.reference, command.pattern)
+    subscribed = [m for m in everything if m.subscribed]
+    names = {m.name for m in subscribed if regex.fullmatch(m.name)}
+    stand_ins = {  # only for a subscribed name the pattern itself does not reach
+        parent
+        for m in subscribed
+        if m.name not in names
+        for parent in _parents(m.name)
+        if parent not in names and regex.fullmatch(parent)
+    }
+    for mailbox in everything:
+        if mailbox.name in names:
+            attributes = () if mailbox.selectable else ("\\Noselect",)
+        elif mailbox.name in stand_ins:
+            attributes = ("\\Noselect",)
+        else:
+            continue
+        s.emit(ListResponse(attributes, DELIMITER, s.wire_name(mailbox.name), lsub=True))
+    return Done("LSUB completed")
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(DELIMITER)
+    return [DELIMITER.join(parts[:depth]) for depth in range(1, len(parts))]
