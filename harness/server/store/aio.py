@@ -37,6 +37,7 @@ from harness.server.store.models import (
     MailboxStatus,
     MessageInfo,
     QueuedMessage,
+    RelayOptions,
     RetryPolicy,
     StoreFlagsResult,
     User,
@@ -288,6 +289,7 @@ class AsyncMailstore:
         content: bytes,
         *,
         not_before: float | None = None,
+        options: RelayOptions | None = None,
     ) -> QueuedMessage:
         return await self.write(
             partial(
@@ -296,6 +298,7 @@ class AsyncMailstore:
                 recipients=tuple(recipients),
                 content=bytes(content),
                 not_before=not_before,
+                options=options,
             )
         )
 

@@ -32,6 +32,7 @@ from harness.server.store.models import (
     MailboxStatus,
     MessageInfo,
     QueuedMessage,
+    RelayOptions,
     RetryPolicy,
     StoreFlagsResult,
     User,
@@ -276,6 +277,7 @@ class Mailstore:
         content: bytes,
         *,
         not_before: float | None = None,
+        options: RelayOptions | None = None,
     ) -> QueuedMessage:
         return self.write(
             partial(
@@ -284,6 +286,7 @@ class Mailstore:
                 recipients=tuple(recipients),
                 content=bytes(content),
                 not_before=not_before,
+                options=options,
             )
         )
 

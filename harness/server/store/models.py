@@ -7,7 +7,8 @@ the separate ``recent`` attribute (RFC 3501 §2.3.2), claimed by one session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
@@ -173,9 +174,45 @@ class QueueStatus(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class RecipientOptions:
+    """One recipient's RFC 3461 parameters, as given on its RCPT command.
+
+    ``notify``: None (not given), ("NEVER",) or some of "SUCCESS", "FAILURE",
+    "DELAY"; ``orcpt``: (addr-type, decoded original address).
+    """
+
+    notify: tuple[str, ...] | None = None
+    orcpt: tuple[str, str] | None = None
+
+
+NO_RECIPIENT_OPTIONS = RecipientOptions()
+
+
+@dataclass(frozen=True, slots=True)
+class RelayOptions:
+    """The envelope parameters a queued message carries on to the next hop.
+
+    ``body`` "7BIT"/"8BITMIME"/"BINARYMIME" (RFC 6152, RFC 3030) and
+    ``smtputf8`` (RFC 6531) as the sender declared them; ``ret`` and
+    ``envid`` (RFC 3461 §4.3-4.4) from MAIL; ``recipients`` maps a queued
+    recipient (as in ``QueuedMessage.recipients``) to its NOTIFY and ORCPT.
+    The store keeps them as they are; the relay interprets them.
+    """
+
+    body: str | None = None
+    smtputf8: bool = False
+    ret: str | None = None
+    envid: str | None = None
+    recipients: Mapping[str, RecipientOptions] = field(default_factory=dict)
+
+    def for_recipient(self, recipient: str) -> RecipientOptions:
+        return self.recipients.get(recipient, NO_RECIPIENT_OPTIONS)
+
+
+@dataclass(frozen=True, slots=True)
 class QueuedMessage:
     id: int
-    envelope_from: str
+    envelope_from: str  # "" is the null reverse-path (a bounce)
     recipients: tuple[str, ...]
     size: int
     enqueued_at: float
@@ -183,6 +220,7 @@ class QueuedMessage:
     attempts: int
     last_error: str | None
     status: QueueStatus
+    options: RelayOptions = field(default_factory=RelayOptions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,17 @@ from typing import Any
 from harness.server.store.changes import ChangeLog
 from harness.server.store.content import drop_unreferenced, put_content, read_content
 from harness.server.store.errors import NoSuchQueueEntry
-from harness.server.store.models import QueuedMessage, QueueStatus, RetryPolicy
+from harness.server.store.models import (
+    QueuedMessage,
+    QueueStatus,
+    RecipientOptions,
+    RelayOptions,
+    RetryPolicy,
+)
 
 _QUEUE_COLUMNS = (
     "q.id, q.envelope_from, q.recipients, c.size, q.enqueued_at, q.next_attempt,"
-    " q.attempts, q.last_error, q.status"
+    " q.attempts, q.last_error, q.status, q.options"
 )
 _FROM_QUEUE = "FROM relay_queue AS q JOIN contents AS c ON c.id = q.content_id"
 
@@ -38,6 +44,40 @@ def _entry_from_row(row: Any) -> QueuedMessage:
         attempts=row[6],
         last_error=row[7],
         status=QueueStatus(row[8]),
+        options=options_from_json(row[9]),
+    )
+
+
+def options_to_json(options: RelayOptions) -> str:
+    recipients = {
+        recipient: {"notify": rcpt.notify, "orcpt": rcpt.orcpt}
+        for recipient, rcpt in options.recipients.items()
+    }
+    document = {
+        "body": options.body,
+        "smtputf8": options.smtputf8,
+        "ret": options.ret,
+        "envid": options.envid,
+        "recipients": recipients,
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def options_from_json(text: str) -> RelayOptions:
+    document = json.loads(text)
+    recipients = {
+        recipient: RecipientOptions(
+            notify=None if rcpt.get("notify") is None else tuple(rcpt["notify"]),
+            orcpt=None if rcpt.get("orcpt") is None else (rcpt["orcpt"][0], rcpt["orcpt"][1]),
+        )
+        for recipient, rcpt in document.get("recipients", {}).items()
+    }
+    return RelayOptions(
+        body=document.get("body"),
+        smtputf8=bool(document.get("smtputf8", False)),
+        ret=document.get("ret"),
+        envid=document.get("envid"),
+        recipients=recipients,
     )
 
 
@@ -69,20 +109,24 @@ def enqueue(
     recipients: Sequence[str],
     content: bytes,
     not_before: float | None = None,
+    options: RelayOptions | None = None,
 ) -> QueuedMessage:
+    """Queue ``content`` for ``recipients``; ``options`` carries the envelope
+    parameters (BODY, SMTPUTF8, RET, ENVID, NOTIFY, ORCPT) to the next hop."""
     if not recipients:
         raise ValueError("a relay queue entry needs at least one recipient")
     now = time.time()
     cursor = conn.execute(
         """INSERT INTO relay_queue (envelope_from, recipients, content_id, enqueued_at,
-                                    next_attempt)
-           VALUES (?, ?, ?, ?, ?)""",
+                                    next_attempt, options)
+           VALUES (?, ?, ?, ?, ?, ?)""",
         (
             envelope_from,
             json.dumps(list(recipients)),
             put_content(conn, content),
             now,
             now if not_before is None else not_before,
+            options_to_json(options or RelayOptions()),
         ),
     )
     assert cursor.lastrowid is not None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS counters (
@@ -86,11 +86,20 @@ CREATE TABLE IF NOT EXISTS relay_queue (
     attempts      INTEGER NOT NULL DEFAULT 0,
     last_error    TEXT,
     status        TEXT NOT NULL DEFAULT 'queued',
-    lease_until   REAL
+    lease_until   REAL,
+    options       TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS relay_queue_due ON relay_queue (status, next_attempt);
 CREATE INDEX IF NOT EXISTS relay_queue_by_content ON relay_queue (content_id);
 """
+
+# _UPGRADES[n - 1] takes a version-n store to version n + 1. A new store gets
+# every column from _TABLES; an empty one (version 0) skips the upgrades too.
+_UPGRADES = (
+    # 2: the relay queue keeps the envelope parameters (BODY, RET, ENVID, NOTIFY...)
+    "ALTER TABLE relay_queue ADD COLUMN options TEXT NOT NULL DEFAULT '{}'",
+)
+assert len(_UPGRADES) == SCHEMA_VERSION - 1
 
 # A writer waiting on a lock held by a crashed-and-recovering process, or a
 # reader meeting a checkpoint, should wait rather than fail at once.
@@ -128,5 +137,7 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     for statement in _TABLES.split(";"):
         if statement.strip():
             conn.execute(statement)
+    for upgrade in _UPGRADES[version - 1 :] if version else ():
+        conn.execute(upgrade)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     conn.execute("COMMIT")

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
-from harness.server.store import Mailstore, NoSuchQueueEntry, QueueStatus, RetryPolicy
+from harness.server.store import (
+    STORE_FILENAME,
+    Mailstore,
+    NoSuchQueueEntry,
+    QueueStatus,
+    RecipientOptions,
+    RelayOptions,
+    RetryPolicy,
+)
 
 POLICY = RetryPolicy(initial=60.0, factor=2.0, maximum=300.0, max_attempts=3)
 
@@ -58,3 +67,43 @@ def test_complete_removes_entry_and_content(store: Mailstore) -> None:
 def test_queue_needs_recipients(store: Mailstore) -> None:
     with pytest.raises(ValueError):
         store.enqueue_relay("a@example.test", [], b"m")
+
+
+def test_envelope_options_round_trip(store: Mailstore) -> None:
+    options = RelayOptions(
+        body="8BITMIME",
+        smtputf8=True,
+        ret="HDRS",
+        envid="QQ314159",
+        recipients={
+            "x@r.test": RecipientOptions(
+                notify=("SUCCESS", "FAILURE"), orcpt=("rfc822", "x@r.test")
+            ),
+            "y@r.test": RecipientOptions(notify=("NEVER",)),
+        },
+    )
+    entry = store.enqueue_relay("a@example.test", ["x@r.test", "y@r.test"], b"m", options=options)
+    assert entry.options == options
+    deferred = store.defer_relay(
+        entry.id, "451", now=entry.enqueued_at, policy=POLICY, remaining_recipients=["y@r.test"]
+    )
+    assert deferred.options.for_recipient("y@r.test").notify == ("NEVER",)
+    assert store.enqueue_relay("a@example.test", ["z@r.test"], b"n").options == RelayOptions()
+
+
+def test_version_1_store_gains_the_options_column(tmp_path: Path) -> None:
+    data = tmp_path / "old"
+    data.mkdir()
+    with sqlite3.connect(data / STORE_FILENAME) as conn:  # the version-1 relay_queue
+        conn.executescript(
+            """CREATE TABLE relay_queue (id INTEGER PRIMARY KEY, envelope_from TEXT NOT NULL,
+                 recipients TEXT NOT NULL, content_id INTEGER NOT NULL, enqueued_at REAL NOT NULL,
+                 next_attempt REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                 last_error TEXT, status TEXT NOT NULL DEFAULT 'queued', lease_until REAL);
+               PRAGMA user_version = 1;"""
+        )
+    with Mailstore(data) as store:
+        entry = store.enqueue_relay(
+            "a@example.test", ["x@r.test"], b"m", options=RelayOptions(ret="FULL")
+        )
+        assert store.relay_queue()[0].options.ret == "FULL" == entry.options.ret
