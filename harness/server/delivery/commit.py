@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from harness.server.delivery.filing import Filing
 from harness.server.sieve import INBOX
-from harness.server.store import Appended, QueuedMessage, StoreError
+from harness.server.store import Appended, QueuedMessage, RelayOptions, StoreError
 from harness.server.store.changes import ChangeLog
 from harness.server.store.mailboxes import create_mailbox, find_mailbox_by_name
 from harness.server.store.messages import deliver
@@ -36,6 +36,7 @@ class RelayRequest:
     envelope_from: str  # "" is the null path
     recipients: tuple[str, ...]
     content: bytes
+    options: RelayOptions | None = None  # BODY, SMTPUTF8 and the DSN parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ def commit_delivery(
             envelope_from=relay.envelope_from,
             recipients=relay.recipients,
             content=relay.content,
+            options=relay.options,
         )
     return Committed(tuple(stored), queued, tuple(fallbacks))
 

@@ -21,7 +21,7 @@ from harness.server.delivery.commit import Committed, RelayRequest, commit_deliv
 from harness.server.delivery.envelope import MailEnvelope, Recipient
 from harness.server.delivery.filing import Filing, FilingRules, keep_all
 from harness.server.delivery.trace import TraceInfo, received_field, return_path_field
-from harness.server.store import AsyncMailstore
+from harness.server.store import AsyncMailstore, RecipientOptions, RelayOptions
 
 
 async def deliver_message(
@@ -39,10 +39,25 @@ async def deliver_message(
     relay = None
     if relayed:
         addresses = tuple(recipient.address for recipient in relayed)
-        relay = RelayRequest(envelope.reverse_path, addresses, received + data)
+        relay = RelayRequest(
+            envelope.reverse_path, addresses, received + data, relay_options(envelope)
+        )
     filings = await _file(rules, content, envelope.reverse_path, local)
     return await store.write(
         partial(commit_delivery, filings=filings, content=content, relay=relay)
+    )
+
+
+def relay_options(envelope: MailEnvelope) -> RelayOptions:
+    """The parameters the relay passes on to the next hop and uses in DSNs."""
+    return RelayOptions(
+        body=envelope.body,
+        smtputf8=envelope.smtputf8,
+        ret=envelope.ret,
+        envid=envelope.envid,
+        recipients={
+            r.address: RecipientOptions(notify=r.notify, orcpt=r.orcpt) for r in envelope.relayed
+        },
     )
 
 
