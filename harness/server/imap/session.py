@@ -54,13 +54,15 @@ MAX_ERRORS_IN_A_ROW = 20  # then "* BYE": a client this confused is not getting 
 SMALL_LITERAL = 64 * 1024  # literals of commands other than APPEND (names, passwords, search)
 BYE_TIMEOUT = 5.0  # a parting BYE is not worth waiting long for
 PRE_ANNOUNCE = (Fetch, Store, Search, Copy, Move)
+CONNECTION_LOST = (trio.BrokenResourceError, trio.ClosedResourceError, IdleTimeout, PeerClosed)
 
 
 def imap_limits(limits: Limits) -> IMAPLimits:
-    """The core's caps from the server config (RFC 7162 §4: lines of 8192 octets)."""
+    """The core's caps from the server config. RFC 7162 §4: servers "SHOULD accept
+    command lines of at least 8192 octets"; the core counts the CRLF, the config not."""
     biggest = max(limits.max_literal, limits.max_message_size)
     return IMAPLimits(
-        max_line=limits.imap_command_line, max_literal=biggest, max_unit=biggest + (1 << 20)
+        max_line=limits.imap_command_line + 2, max_literal=biggest, max_unit=biggest + (1 << 20)
     )
 
 
@@ -78,9 +80,19 @@ async def handle(
         s = Session(protocol_stream, conn, ctx, client, listener, record)
         try:
             await _run(s)
+        except trio.Cancelled:  # the server is stopping: say so (RFC 9051 §7.1.5)
+            await _parting_bye(s, "server shutting down", "UNAVAILABLE")
+            raise
+        except CONNECTION_LOST:
+            raise
+        except Exception:  # a bug: tell the client, and let the listener log it
+            await _parting_bye(s, "internal server error", "SERVERBUG")
+            raise
         finally:
             with trio.CancelScope(shield=True):
                 await s.watch.aclose()
+            if protocol_stream.stream is not stream:
+                await _close_tls(protocol_stream)
 
 
 async def _run(s: Session) -> None:
@@ -157,7 +169,7 @@ async def _run_command(s: Session, command: Command) -> bool:
         reply = TaggedResponse(command.tag, failed.status, failed.text, failed.code)
     except StoreError as exc:
         code = ResponseCode(exc.imap_code or "SERVERBUG")
-        reply = TaggedResponse(command.tag, "NO", "the mail store failed", code)
+        reply = TaggedResponse(command.tag, "NO", str(exc) or type(exc).__name__, code)
     except RemoteProtocolError as exc:  # a bad line inside IDLE or AUTHENTICATE
         await s.send_error_reply(exc)
         return False
@@ -175,6 +187,27 @@ def _may_expunge(command: Command) -> bool:
     """RFC 3501 §7.4.1: no EXPUNGE "while responding to a FETCH, STORE, or SEARCH
     command"; the UID forms may carry one (RFC 9051 §7.5.1)."""
     return not isinstance(command, Fetch | Store | Search) or command.uses_uid
+
+
+async def _close_tls(stream: ProtocolStream) -> None:
+    """After STARTTLS the listener holds only the plain socket: end TLS here with
+    close_notify, so the client sees a clean end and not a truncation."""
+    with trio.move_on_after(BYE_TIMEOUT):
+        try:
+            await stream.aclose()
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
+
+
+async def _parting_bye(s: Session, text: str, code: str) -> None:
+    """A last BYE on the way out, unless the session already said goodbye."""
+    if s.finished:
+        return
+    with trio.CancelScope(shield=True):
+        try:
+            await _bye(s, text, code)
+        except Exception:  # the stream may be what broke; nothing more to say then
+            return
 
 
 async def _bye(s: Session, text: str, code: str | None = None) -> None:
