@@ -193,3 +193,33 @@ async def test_vrfy_expn_help_noop(tmp_path: Path) -> None:
         assert [r.code for r in replies] == [250, 250, 250, 550, 252, 502, 214]
         assert replies[1].text == "<alice@example.test>"
         assert all(r.enhanced is not None for r in replies)  # RFC 2034 §4
+
+
+async def test_relay_entry_carries_the_envelope_parameters(tmp_path: Path) -> None:
+    """What the relay needs for the next hop and for DSNs (RFC 3461, 6152, 6531)."""
+    remote, other = f"Mixed.Case@{RELAY_DOMAIN}", f"other@{RELAY_DOMAIN}"
+    async with smtp_server(tmp_path) as server, RawSMTP.connect(server, "smtps") as smtp:
+        await smtp.ehlo()
+        assert (await smtp.login(*ALICE)).code == 235
+        codes = await smtp.codes(
+            f"MAIL FROM:<{ALICE[0]}> BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=env+2Bid\r\n"
+            f"RCPT TO:<{remote}> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig+40example.org\r\n"
+            f"RCPT TO:<{other}>\r\nRCPT TO:<bob@example.test> NOTIFY=NEVER\r\n"
+            "DATA\r\n".encode(),
+            5,
+        )
+        assert codes == [250, 250, 250, 250, 354]
+        assert (await smtp.command(MESSAGE + b".\r\n")).code == 250
+        (entry,) = await server.context.store.relay_queue()
+        assert entry.recipients == (remote, other)  # §2.4: the local part keeps its case
+        options = entry.options
+        assert (options.body, options.smtputf8, options.ret, options.envid) == (
+            "8BITMIME",
+            True,
+            "HDRS",
+            "env+id",
+        )
+        assert options.for_recipient(remote).notify == ("SUCCESS", "FAILURE")
+        assert options.for_recipient(remote).orcpt == ("rfc822", "orig@example.org")
+        assert options.for_recipient(other).notify is None
+        assert await originals(server, BOB[0]) == [MESSAGE]
