@@ -10,6 +10,7 @@ With ``--baseline FILE`` only changes from the recorded verdicts fail a run.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
 from collections.abc import Sequence
@@ -148,10 +149,17 @@ def conform(options: ConformOptions) -> int:
         return _usage_error(str(error))
     if not scripts:
         return _usage_error("no case matches the suites and -k given")
+    server_log = logging.getLogger("harness.server")
+    level = server_log.level
+    # The in-process reference server logs what it refuses (injection probes
+    # included): that is the cases' business, not the run's output.
+    server_log.setLevel(logging.ERROR)
     try:
         report = trio.run(_run, options, scripts)
     except TargetProblem as problem:
         return _usage_error(str(problem))
+    finally:
+        server_log.setLevel(level)
     out = options.out or default_out_dir(report)
     write_outputs(report, out, options)
     decision = exit_decision(report, strict=options.strict, baseline=baseline)

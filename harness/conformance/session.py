@@ -171,9 +171,12 @@ async def connect(
 
 
 def _describe(error: BaseException) -> str:
+    """The root cause in a few words: "connection refused", "TLS handshake failed: ..."."""
     cause = error.__cause__
     if isinstance(error, trio.BrokenResourceError) and cause is not None:
         return f"TLS handshake failed: {cause}"
+    if isinstance(cause, BaseExceptionGroup) and cause.exceptions:
+        return _describe(cause.exceptions[0])  # trio: "all attempts to connect ... failed"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return str(error) or type(error).__name__

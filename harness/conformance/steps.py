@@ -43,6 +43,7 @@ from harness.targets import Account, Target
 from harness.transcript import Direction, Transcript, escape_text, render_line
 
 MIN_SETUP_S = 10.0  # opening a session (connect, TLS, login) gets at least this long
+END_GRACE_S = 0.05  # at the end of a script, how long a late extra reply is waited for
 
 
 class StepFailed(Exception):
@@ -116,7 +117,7 @@ class Execution:
             for step in self.script.steps:
                 await self.step(step)
             for session in self.sessions.values():
-                self.check_nothing_left(session, self.script_end)
+                await self.check_quiet_at_end(session)
         except ScriptEnded:
             pass
         finally:
@@ -251,6 +252,22 @@ class Execution:
         if session.write_error:
             why += f"; {session.write_error}"
         return why
+
+    async def check_quiet_at_end(self, session: Session) -> None:
+        """Rule 5 at the end of the script: what already came, or comes at once, is judged.
+
+        A short grace period catches a reply the server sent right behind the
+        last one the script expected (a second reply to one command).
+        """
+        with trio.move_on_after(END_GRACE_S):
+            while not session.responses and await session.receive():
+                pass  # bounded by the grace period
+        self.check_nothing_left(session, self.script_end)
+        if session.decoder.buffered and not session.server_closed:
+            partial = escape_text(session.decoder.buffered[:200])
+            raise StepFailed(
+                self.script_end, f"[{session.name}] an unexpected partial response: {partial}"
+            )
 
     def check_nothing_left(self, session: Session, location: Location) -> None:
         """suites/README.md rule 5: what the server sent must have been expected."""
