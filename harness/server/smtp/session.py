@@ -57,11 +57,16 @@ from harness.server.config import ListenerConfig
 from harness.server.context import ServerContext
 from harness.server.delivery import filing_rules
 from harness.server.listeners import ClientInfo
+from harness.server.relay import serve_relay
 from harness.server.sessionlog import SessionRecord
 from harness.server.smtp import auth, commands, transaction
 from harness.server.smtp import replies as R
 from harness.server.smtp.settings import core_limits, core_policy
 from harness.server.smtp.transaction import Transaction
+
+# The app starts a session module's ``serve_background`` once, before the
+# listeners (harness.server.app): for SMTP, the relay queue's delivery worker.
+serve_background = serve_relay
 
 MAX_ERRORS = 25  # refused commands and failed logins before the session is closed
 CLOSE_TIMEOUT = 5.0  # for the last reply and the TLS close_notify to a peer that stalls

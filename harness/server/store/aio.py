@@ -309,6 +309,9 @@ class AsyncMailstore:
             partial(relay_queue.claim_due, now=now, limit=limit, lease_seconds=lease_seconds)
         )
 
+    async def release_relay_leases(self) -> int:
+        return await self.write(relay_queue.release_leases)
+
     async def complete_relay(self, entry_id: int) -> None:
         await self.write(partial(relay_queue.complete, entry_id=entry_id))
 

@@ -297,6 +297,9 @@ class Mailstore:
             partial(relay_queue.claim_due, now=now, limit=limit, lease_seconds=lease_seconds)
         )
 
+    def release_relay_leases(self) -> int:
+        return self.write(relay_queue.release_leases)
+
     def complete_relay(self, entry_id: int) -> None:
         self.write(partial(relay_queue.complete, entry_id=entry_id))
 

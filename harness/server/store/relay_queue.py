@@ -155,6 +155,14 @@ def claim_due(
     return tuple(sorted(entries, key=lambda entry: (entry.next_attempt, entry.id)))
 
 
+def release_leases(conn: sqlite3.Connection, log: ChangeLog) -> int:
+    """Drop every lease: for a relay starting up, whose predecessor in this data
+    directory stopped mid-attempt. Returns how many entries were leased."""
+    return conn.execute(
+        "UPDATE relay_queue SET lease_until = NULL WHERE lease_until IS NOT NULL"
+    ).rowcount
+
+
 def complete(conn: sqlite3.Connection, log: ChangeLog, *, entry_id: int) -> None:
     """Delivered (or bounced): drop the entry, and its content if nothing else uses it."""
     row = conn.execute(
