@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import trio
 
+from harness.commands.conform import ConformOptions, conform
 from harness.conformance.campaign import run_conformance
 from harness.conformance.capabilities import ServiceProbe, discover
 from harness.conformance.model import Script
@@ -29,7 +31,9 @@ from tests.realservers import RealStack
 
 pytestmark = pytest.mark.realserver
 
-SUITES = Path(__file__).resolve().parents[2] / "suites"
+CHECKOUT = Path(__file__).resolve().parents[2]
+SUITES = CHECKOUT / "suites"
+BASELINE = CHECKOUT / "reports" / "baselines" / "dovecot-postfix.expected"
 ACCOUNTS = (Account("alice@example.test", "alicepw"), Account("bob@example.test", "bobpw"))
 
 
@@ -162,3 +166,62 @@ async def test_the_pytest_plugin_gives_the_same_verdicts(
     output = done.stdout.decode()
     assert done.returncode == 0, output + done.stderr.decode()
     assert "8 passed" in output
+
+
+SCRATCH_CASE = """\
++++
+id = "IMAP-T-{n}"
+title = "leaves a mailbox and a message behind"
+rfc = "RFC 3501"
+section = "6.3.3"
+level = "MUST"
+protocol = "imap"
+service = "imap"
+state = "authenticated"
++++
+C: a1 CREATE mh-scratch
+S: a1 OK${{*}}
+C: a2 STATUS INBOX (MESSAGES)
+S: * STATUS ${{box}} (MESSAGES 0)
+S: a2 OK${{*}}
+C: a3 APPEND INBOX {{5}}
+S: +${{*}}
+C: hello
+S: a3 OK${{*}}
+"""
+
+
+async def test_each_case_starts_with_empty_accounts(real_stack: RealStack) -> None:
+    # One account, two cases: the second sees nothing the first left behind,
+    # or its CREATE (mailbox exists) and its MESSAGES 0 would fail.
+    target = replace(real_target(real_stack), accounts=ACCOUNTS[:1])
+    scripts = [parse_script(SCRATCH_CASE.format(n=n), f"t{n}.mhs") for n in (1, 2)]
+    results = await run_against(target, scripts)
+    assert [r.verdict for r in results] == [Verdict.PASSED] * 2, [r.reason for r in results]
+
+
+async def test_without_imap_seeds_are_delivered_by_smtp_and_awaited(real_stack: RealStack) -> None:
+    full = real_target(real_stack)
+    services = {n: s for n, s in full.services.items() if n not in ("imap", "imaps")}
+    target = replace(full, services=services)
+    (result,) = await run_against(target, [suite_script("pop3/transaction/list-all.mhs", "10s")])
+    assert result.verdict is Verdict.PASSED, result.reason
+    assert (
+        "[prepare-" in result.transcript and "C: MAIL FROM:<mailharness-seed@" in result.transcript
+    )
+
+
+async def test_the_checked_in_baseline_holds_against_dovecot_and_postfix(
+    real_stack: RealStack, tmp_path: Path
+) -> None:
+    target_file = tmp_path / "dovecot.toml"
+    write_target(real_target(real_stack), target_file)
+    options = ConformOptions(
+        target=str(target_file),
+        suites=[SUITES],
+        out=tmp_path / "run",
+        quiet=True,
+        jobs=4,
+        baseline=BASELINE,
+    )
+    assert await trio.to_thread.run_sync(conform, options) == 0
