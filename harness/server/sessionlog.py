@@ -44,6 +44,8 @@ class SessionRecord:
 
     def message(self, action: str, **fields: object) -> None:
         """Log one line about one message (delivered, retrieved, deleted, relayed...)."""
+        if not SESSION_LOGGER.isEnabledFor(logging.INFO):
+            return  # quiet by default: formatting is not free at thousands of messages/s
         SESSION_LOGGER.info(
             "message %s", format_fields(id=self.id, action=action, user=self.user, **fields)
         )

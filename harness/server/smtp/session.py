@@ -93,7 +93,6 @@ HANDLERS: dict[type[Event], Handler] = {
     BdatChunk: transaction.on_bdat_chunk,
     ChunkEnd: transaction.on_chunk_end,
 }
-_TIMED = frozenset({MessageEnd, ChunkEnd, Auth, AuthLine, StartTLS})  # may wait on others
 
 
 async def handle(
@@ -142,13 +141,11 @@ class SmtpSession:
         self.conn = ServerConnection(Role.SERVER, core_limits(ctx), core_policy(ctx))
         if client.tls is not None:  # implicit TLS (RFC 8314): TLS before the greeting
             self.conn.session.tls_active = True
-        self.io = ProtocolStream(
-            self.conn,
-            stream,
-            idle_timeout=ctx.limits.smtp_idle_timeout,
-            transcript=record.transcript_hook(),
-        )
+        # The time limit is our watchdog's, not the stream's: one cancel scope
+        # for the session whose deadline moves on, not one per read and write.
+        self.io = ProtocolStream(self.conn, stream, transcript=record.transcript_hook())
         self.command_timeout = ctx.limits.smtp_idle_timeout
+        self._watchdog = trio.CancelScope()
         self.rules = filing_rules(ctx.config.accounts)
         self.user: str | None = None  # the authenticated account
         self.txn: Transaction | None = None
@@ -160,6 +157,18 @@ class SmtpSession:
     # -- the loop ----------------------------------------------------------
 
     async def run(self) -> None:
+        """Serve until QUIT or the end of the connection; IdleTimeout when a wait
+        or a command outlasts ``command_timeout``."""
+        with self._watchdog:
+            await self._serve()
+        if self._watchdog.cancelled_caught:
+            raise IdleTimeout(f"nothing completed within {self.command_timeout} s")
+
+    def arm(self) -> None:
+        """Give the next wait or command ``command_timeout`` seconds from now."""
+        self._watchdog.deadline = trio.current_time() + self.command_timeout
+
+    async def _serve(self) -> None:
         self.reply(commands.greeting(self))
         while not self.finished:
             try:
@@ -177,6 +186,7 @@ class SmtpSession:
         event: object = self.conn.next_event()
         if event is NEED_DATA:
             await self.flush()  # about to wait for the client: it must have every answer
+            self.arm()
             event = await self.io.next_event()
         return event
 
@@ -184,11 +194,8 @@ class SmtpSession:
         handler = HANDLERS.get(type(event)) if isinstance(event, Event) else None
         if handler is None:  # the core yields only the events above; anything else is our bug
             raise AssertionError(f"no SMTP handler for {event!r}")
-        if type(event) in _TIMED:
-            with trio.fail_after(self.command_timeout):
-                await handler(self, event)
-        else:
-            await handler(self, event)
+        self.arm()
+        await handler(self, event)
         self._follow_core()
 
     def _follow_core(self) -> None:
@@ -226,8 +233,8 @@ class SmtpSession:
         if self._out:
             data = b"".join(self._out)
             self._out.clear()
-            with trio.fail_after(self.command_timeout):  # a client that never reads
-                await self.io.send_raw(data)
+            self.arm()  # a client that never reads cannot hold the session
+            await self.io.send_raw(data)
 
     async def close_with(self, reply: Reply) -> None:
         """Best effort: say why (421, §3.8), within a short time, then stop."""
