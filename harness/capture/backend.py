@@ -24,8 +24,7 @@ from types import TracebackType
 
 LOOPBACK = "lo"
 SETTLE_POLL = 0.05  # seconds between looks at the packet count
-SETTLE_QUIET = 3  # polls without growth that mean "caught up"
-SETTLE_LIMIT = 5.0  # seconds: a reader that keeps growing this long is stopped anyway
+SETTLE_LIMIT = 5.0  # seconds beyond the quiet time: a reader still growing is stopped anyway
 START_TIMEOUT = 10.0
 
 
@@ -72,6 +71,7 @@ class Capture(abc.ABC):
     """One running packet capture into one pcap file."""
 
     name = "capture"
+    settle_quiet_s = 0.15  # no growth for this long means the reader has caught up
 
     def __init__(
         self,
@@ -105,7 +105,7 @@ class Capture(abc.ABC):
             return self.stats
         self._running = False
         try:
-            settle(self._packet_count)
+            settle(self._packet_count, self.settle_quiet_s)
         finally:
             packets, dropped = self._stop()
         self.stats = CaptureStats(
@@ -143,13 +143,15 @@ class Capture(abc.ABC):
         """Stop for good, always releasing the backend: (packets written, kernel drops)."""
 
 
-def settle(count: Callable[[], int], *, clock: Callable[[], float] = time.monotonic) -> int:
-    """Poll ``count`` until it stops growing for a few polls (bounded in time)."""
-    deadline = clock() + SETTLE_LIMIT
-    last, quiet = count(), 0
-    while quiet < SETTLE_QUIET and clock() < deadline:
+def settle(
+    count: Callable[[], int], quiet_s: float, *, clock: Callable[[], float] = time.monotonic
+) -> int:
+    """Poll ``count`` until it has not grown for ``quiet_s`` (bounded in time)."""
+    deadline = clock() + quiet_s + SETTLE_LIMIT
+    last, quiet_since = count(), clock()
+    while clock() - quiet_since < quiet_s and clock() < deadline:
         time.sleep(SETTLE_POLL)
         now = count()
-        quiet = quiet + 1 if now == last else 0
-        last = now
+        if now != last:
+            last, quiet_since = now, clock()
     return last

@@ -83,6 +83,9 @@ class ScapyCapture(Capture):
                 continue
         if hasattr(self._socket, "LL"):
             self._socket.LL = raw_class  # no dissection: frames are only written
+        # Reading the statistics resets them: drops of unfiltered traffic before
+        # the filter was attached are not this capture's loss.
+        self._kernel_drops()
 
     def _write(self, packet: Any) -> None:
         """Runs in the sniffer thread: the frame as captured, with its kernel timestamp."""
