@@ -79,3 +79,31 @@ async def test_passed_failed_skipped_and_error_become_pytest_outcomes(
     assert "target lacks CHUNKING on smtp" in output
     assert "smtp AUTH: expected 235, got 535" in output
     assert "PASSED suites/smtp/misc/noop.mhs::SMTP-NOOP" in output
+
+
+async def test_the_default_target_is_the_reference_server_run_for_the_session() -> None:
+    suites = CHECKOUT / "suites"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "harness.conformance.pytest_plugin",
+        str(suites / "pop3"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+    ]
+    done = await trio.run_process(
+        command,
+        capture_stdout=True,
+        capture_stderr=True,
+        check=False,
+        cwd=CHECKOUT,
+        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+    )
+    output = done.stdout.decode()
+    assert done.returncode == 0, output + done.stderr.decode()
+    assert f"{len(list((suites / 'pop3').rglob('*.mhs')))} passed" in output
