@@ -24,6 +24,7 @@ the ``capture`` extra.
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import threading
@@ -68,10 +69,16 @@ class ScapyCapture(Capture):
         self._await_start(started)
 
     def _open_socket(self, conf: Any) -> Any:
+        # scapy warns it cannot guess lo's link type; frames are not dissected anyway
+        scapy_log = logging.getLogger("scapy.runtime")
+        level = scapy_log.level
+        scapy_log.setLevel(logging.ERROR)
         try:
             return conf.L2listen(iface=self.interface, filter=f"({self.filter}) and inbound")
         except Exception as error:  # scapy raises Scapy_Exception, OSError, ImportError
             raise CaptureError(f"scapy cannot capture on {self.interface}: {error}") from None
+        finally:
+            scapy_log.setLevel(level)
 
     def _tune_socket(self, raw_class: Any) -> None:
         raw = self._socket.ins
