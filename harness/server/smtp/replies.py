@@ -43,6 +43,9 @@ AUTH_MALFORMED = reply(501, "Malformed authentication response", "5.5.2")
 AUTH_FAILED = reply(535, "Authentication credentials invalid", "5.7.8")
 AUTH_MECHANISM = reply(504, "Unrecognized authentication type", "5.5.4")
 
+# RFC 5321 §6.3 loop detection; RFC 3463 X.4.6 "Routing loop detected".
+MAIL_LOOP = reply(554, "Too many Received fields: a mail loop?", "5.4.6")
+
 # RFC 5321 §4.2.2 / §3.8: local trouble is transient; closing is 421.
 LOCAL_ERROR = reply(451, "Local error in processing, try again later", "4.3.0")
 TIMEOUT = reply(421, "Timeout, closing connection", "4.4.2")

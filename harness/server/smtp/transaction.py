@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +47,11 @@ if TYPE_CHECKING:
     from harness.server.smtp.session import SmtpSession
 
 log = logging.getLogger(__name__)
+
+# RFC 5321 §6.3: counting Received fields finds loops; servers "SHOULD use a
+# large rejection threshold, normally at least 100 Received entries".
+MAX_HOPS = 100
+_RECEIVED_FIELD = re.compile(rb"^received:", re.IGNORECASE | re.MULTILINE)
 
 # Trace ids (an Atom, RFC 5321 §4.4): a random prefix per process, then a
 # counter, so two runs on one data dir never repeat an id and none costs a
@@ -137,6 +143,10 @@ async def finish(session: SmtpSession) -> None:
     txn = session.require_transaction()
     data = b"".join(txn.chunks)
     txn.chunks.clear()
+    if hop_count(data) >= MAX_HOPS:
+        session.record.message("rejected", mid=txn.message_id, reason="mail loop")
+        session.reply(R.MAIL_LOOP)
+        return
     try:
         committed = await deliver_message(
             session.ctx.store, session.rules, txn.envelope(), data, trace(session, txn)
@@ -148,6 +158,13 @@ async def finish(session: SmtpSession) -> None:
         return
     session.reply(R.delivered(txn.message_id))
     log_delivery(session, txn, len(data), committed)
+
+
+def hop_count(data: bytes) -> int:
+    """How many Received fields the header section holds (folded lines are not
+    counted twice: continuation lines start with white space)."""
+    end = data.find(b"\r\n\r\n")
+    return len(_RECEIVED_FIELD.findall(data, 0, len(data) if end < 0 else end + 2))
 
 
 def trace(session: SmtpSession, txn: Transaction) -> TraceInfo:

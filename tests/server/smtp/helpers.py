@@ -44,7 +44,7 @@ def smtp_config(tmp_path: Path, **changes: Any) -> ServerConfig:
         base,
         accounts=accounts,
         data_dir=tmp_path / "data",
-        limits=dataclasses.replace(base.limits, auth_failure_delay=0.0, **limit_changes),
+        limits=dataclasses.replace(base.limits, **{"auth_failure_delay": 0.0, **limit_changes}),
         listeners={
             name: dataclasses.replace(listener, enabled=listener.protocol == "smtp")
             for name, listener in base.listeners.items()
