@@ -14,6 +14,7 @@ import itertools
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ from harness.server.delivery import (
 )
 from harness.server.smtp import replies as R
 from harness.server.smtp.policy import accept_recipient, sender_refusal
+from harness.server.smtp.receipts import owes_success_dsn, send_success_dsn
 from harness.server.store import StoreError
 
 if TYPE_CHECKING:
@@ -147,9 +149,10 @@ async def finish(session: SmtpSession) -> None:
         session.record.message("rejected", mid=txn.message_id, reason="mail loop")
         session.reply(R.MAIL_LOOP)
         return
+    envelope, arrival = txn.envelope(), time.time()
     try:
         committed = await deliver_message(
-            session.ctx.store, session.rules, txn.envelope(), data, trace(session, txn)
+            session.ctx.store, session.rules, envelope, data, trace(session, txn)
         )
     except StoreError as exc:
         log.warning("%s: delivery of %s failed: %s", session.record.id, txn.message_id, exc)
@@ -158,6 +161,9 @@ async def finish(session: SmtpSession) -> None:
         return
     session.reply(R.delivered(txn.message_id))
     log_delivery(session, txn, len(data), committed)
+    if owes_success_dsn(envelope):
+        await session.flush()  # the 250 does not wait for the DSN
+        await send_success_dsn(session.ctx, envelope, data, arrival)
 
 
 def hop_count(data: bytes) -> int:

@@ -194,3 +194,48 @@ async def test_corpus_is_stored_byte_exact_by_data_and_by_bdat(tmp_path: Path) -
                 assert message.raw.endswith(b"\r\n")
                 assert (await smtp.command(_stuff(message.raw) + b".\r\n")).code == 250
         assert await originals(server, BOB[0]) == [message.raw for message in corpus]
+
+
+async def test_notify_success_on_local_delivery_sends_a_delivered_dsn(tmp_path: Path) -> None:
+    """Catalogue SMTP-DSN-GENERATE: NOTIFY=SUCCESS on local delivery -> Action: delivered,
+    to the sender from <>; NOTIFY=NEVER, no NOTIFY and the null sender get none."""
+    async with smtp_server(tmp_path) as server:
+        await _ask_for_receipts(server)
+        (dsn,) = await mailbox_contents(server, ALICE[0])
+        assert len(await mailbox_contents(server, BOB[0])) == 3
+    assert dsn.startswith(b"Return-Path: <>\r\n")
+    assert b"multipart/report" in dsn and b"report-type=delivery-status" in dsn
+    assert b"Action: delivered" in dsn and b"Status: 2.0.0" in dsn
+    assert re.search(rb"Final-Recipient: rfc822; ?bob@example.test\r\n", dsn)
+    assert b"carol@example.test" not in dsn  # did not ask
+    assert b"Original-Envelope-Id: track-7" in dsn
+    assert b"Subject: tell me" in dsn and b"secret body" not in dsn  # RET=HDRS
+
+
+async def _ask_for_receipts(server: object) -> None:
+    async with RawSMTP.connect(server, "smtps") as smtp:  # type: ignore[arg-type]
+        await smtp.ehlo()
+        assert (await smtp.login(*ALICE)).code == 235
+        for sender, notify in (
+            (b"<alice@example.test>", b" NOTIFY=NEVER"),
+            (b"<>", b" NOTIFY=SUCCESS"),
+        ):
+            codes = await smtp.codes(
+                b"MAIL FROM:"
+                + sender
+                + b"\r\nRCPT TO:<bob@example.test>"
+                + notify
+                + b"\r\nDATA\r\n",
+                3,
+            )
+            assert codes == [250, 250, 354]
+            assert (await smtp.command(b"Subject: quiet\r\n\r\nx\r\n.\r\n")).code == 250
+        codes = await smtp.codes(
+            b"MAIL FROM:<alice@example.test> ENVID=track-7 RET=HDRS\r\n"
+            b"RCPT TO:<bob@example.test> NOTIFY=SUCCESS ORCPT=rfc822;bob@example.test\r\n"
+            b"RCPT TO:<carol@example.test>\r\nDATA\r\n",
+            4,
+        )
+        assert codes == [250, 250, 250, 354]
+        assert (await smtp.command(b"Subject: tell me\r\n\r\nsecret body\r\n.\r\n")).code == 250
+        assert (await smtp.command(b"NOOP\r\n")).code == 250  # the DSN went out after the 250
