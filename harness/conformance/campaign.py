@@ -29,7 +29,13 @@ class TargetUnreachable(Exception):
 
 
 async def probe_target(target: Target) -> dict[str, ServiceProbe]:
-    """Capabilities of every service; raises TargetUnreachable when none answered."""
+    """Capabilities of every service; raises TargetUnreachable when none answered.
+
+    Passwords are resolved first: a missing ``password_env`` variable is a
+    TargetError before anything connects, not an error in every case.
+    """
+    for account in target.accounts:
+        account.resolve_password()
     context = client_ssl_context(verify=target.tls_verify, ca_file=target.ca_file)
     probes = await discover(target, context)
     if probes and all(probe.banner is None for probe in probes.values()):

@@ -131,3 +131,14 @@ async def test_usage_and_target_errors_exit_2(
     fake.port = 1  # nothing listens there: the target is unreachable
     assert await conform_with(fake, tmp_path, suite) == 2
     assert "no service answered" in capsys.readouterr().err
+
+
+async def test_a_password_variable_that_is_not_set_is_a_target_error(
+    fake: FakeSMTP, tmp_path: Path, suite: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target_file = tmp_path / "env.toml"
+    write_target(fake.target(), target_file)
+    text = target_file.read_text().replace('password = "p1"', 'password_env = "MH_TEST_UNSET_PW"')
+    target_file.write_text(text)
+    assert await conform_with(fake, tmp_path, suite, target=str(target_file)) == 2
+    assert "MH_TEST_UNSET_PW is not set" in capsys.readouterr().err
