@@ -12,16 +12,20 @@ asynchronous, and these bound how long it may take.
 from __future__ import annotations
 
 import dataclasses
+import email
+import email.policy
 import poplib
 import smtplib
 import ssl
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any, TypeVar
 
 import trio
 
+from harness.net import ensure_self_signed, server_ssl_context
 from harness.server.app import RunningServer, running_server
 from harness.server.config import (
     AccountConfig,
@@ -58,6 +62,7 @@ def domain_config(
     domain: str,
     accounts: Sequence[tuple[str, str]],
     routes: dict[str, tuple[int, RouteTLS]] | None = None,
+    smtp_port: int = 0,
     **relay: Any,
 ) -> ServerConfig:
     """A server for ``domain``: SMTP, submission and POP3 listeners, fast relay timings.
@@ -74,7 +79,11 @@ def domain_config(
         accounts=tuple(AccountConfig(user, password) for user, password in accounts),
         limits=dataclasses.replace(base.limits, auth_failure_delay=0.0),
         listeners={
-            name: dataclasses.replace(listener, enabled=name in served)
+            name: dataclasses.replace(
+                listener,
+                enabled=name in served,
+                port=smtp_port if name == "smtp" else listener.port,
+            )
             for name, listener in base.listeners.items()
         },
         routes={
@@ -91,9 +100,10 @@ async def domain_server(
     domain: str,
     accounts: Sequence[tuple[str, str]],
     routes: dict[str, tuple[int, RouteTLS]] | None = None,
+    smtp_port: int = 0,
     **relay: Any,
 ) -> AsyncIterator[RunningServer]:
-    config = domain_config(tmp_path / domain, domain, accounts, routes, **relay)
+    config = domain_config(tmp_path / domain, domain, accounts, routes, smtp_port, **relay)
     async with running_server(config) as server:
         yield server
 
@@ -198,3 +208,32 @@ async def wait_for_queue(
             if done(queue):
                 return queue
             await trio.sleep(0.01)
+
+
+@dataclasses.dataclass
+class ParsedDSN:
+    """A DSN as the standard library's email package reads it (RFC 6522 / 3464)."""
+
+    message: EmailMessage
+    text: str
+    per_message: Message
+    recipients: list[Message]
+    returned: Message
+
+
+def parse_dsn(stored: bytes) -> ParsedDSN:
+    message = email.message_from_bytes(stored, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message.get_content_type() == "multipart/report"
+    assert message.get_param("report-type") == "delivery-status"
+    text, status, returned = message.get_payload()
+    assert text.get_content_type() == "text/plain"
+    assert status.get_content_type() == "message/delivery-status"
+    blocks = status.get_payload()  # the email package splits the blocks for us
+    return ParsedDSN(message, text.get_content(), blocks[0], blocks[1:], returned)
+
+
+def dsn_tls_context(tmp_path: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate (for sinks)."""
+    paths = ensure_self_signed(tmp_path / "sink-tls")
+    return server_ssl_context(paths.cert, paths.key)
