@@ -32,7 +32,7 @@ from harness.server.store import StoreError, User
 if TYPE_CHECKING:
     from harness.server.imap.selected.view import SelectedMailbox
 
-FLUSH_AT = 256 * 1024  # octets of queued responses that are written at once
+FLUSH_AT = 32 * 1024  # octets queued before a write: the client parses while we go on
 
 
 @dataclass(frozen=True, slots=True)

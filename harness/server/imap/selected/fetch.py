@@ -23,7 +23,7 @@ from harness.protocols.imap import (
 )
 from harness.server.imap.base import Done, No, Session, store_failure
 from harness.server.imap.message_view import MessageView, partial
-from harness.server.imap.selected.content import Expunged
+from harness.server.imap.selected.content import READ_AHEAD, Expunged, batches, read_ahead
 from harness.server.imap.selected.view import SelectedMailbox
 from harness.server.store import FlagOperation, StoreError
 
@@ -46,22 +46,35 @@ async def fetch(s: Session, command: Fetch) -> Done:
     if command.changedsince is not None:
         uids = [uid for uid in uids if view.info[uid].modseq > command.changedsince]
     newly_seen = await _mark_seen(s, view, uids) if _sets_seen(items) else set()
+    reads_content = any(item not in METADATA for item in items)
     missing = 0
-    for uid in uids:
-        try:
-            fields = await _fields(s, view, uid, items, with_modseq, uid in newly_seen)
-        except Expunged:
-            missing += 1
-            continue
-        except UnknownTransferEncoding:
-            text = "a part has a transfer encoding this server cannot decode"
-            raise No(text, "UNKNOWN-CTE") from None
-        s.emit(FetchResponse(view.seq_of(uid) or 0, **fields))
-        await s.flush_if_large()
+    for batch in batches(uids, {uid: view.info[uid].size for uid in uids}):
+        if reads_content:
+            await view.content.load(_with_read_ahead(view, batch))
+        for uid in batch:
+            try:
+                fields = await _fields(s, view, uid, items, with_modseq, uid in newly_seen)
+            except Expunged:
+                missing += 1
+                continue
+            except UnknownTransferEncoding:
+                text = "a part has a transfer encoding this server cannot decode"
+                raise No(text, "UNKNOWN-CTE") from None
+            s.emit(FetchResponse(view.seq_of(uid) or 0, **fields))
+            await s.flush_if_large()
     if missing:
         # RFC 2180 §4.1.2: data of a message another session expunged may be refused
         raise No(f"{missing} message(s) were expunged meanwhile", "EXPUNGEISSUED")
     return Done("FETCH completed")
+
+
+def _with_read_ahead(view: SelectedMailbox, batch: list[int]) -> list[int]:
+    """A lone uncached message comes with the next few: one store trip, not many."""
+    if len(batch) != 1 or view.content.cached(batch[0]):
+        return batch
+    seq = view.seq_of(batch[0]) or 0
+    following = view.uids[seq : seq + READ_AHEAD]
+    return batch + read_ahead(following, {uid: view.info[uid].size for uid in following})
 
 
 def _sets_seen(items: tuple[FetchAtt, ...]) -> bool:
