@@ -28,6 +28,8 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "net": (GEVENT_SIDE, {"load", "cli", "server", "conformance"}),
     "conformance": (GEVENT_SIDE, {"load", "cli"}),
     "transcript": (GEVENT_SIDE | {"trio"}, {"server", "load", "cli"}),
+    "capture": (GEVENT_SIDE | {"trio"}, {"server", "load", "cli", "conformance"}),
+    "mail": (GEVENT_SIDE | {"trio", "socket"}, {"server", "load", "cli", "conformance", "net"}),
 }
 
 
