@@ -107,7 +107,7 @@ async def handle(
                 await session.close_with(R.TOO_MANY_CONNECTIONS)
                 return
             await session.run()
-        except (IdleTimeout, trio.TooSlowError):
+        except IdleTimeout:
             record.result = "timeout"
             await session.close_with(R.TIMEOUT)
         except PeerClosed:
