@@ -96,7 +96,7 @@ def postmaster_account(ctx: ServerContext, domain: str) -> str | Reply:
     """RFC 5321 §4.5.1: every domain's postmaster MUST be accepted. It reaches the
     account "postmaster@domain" if there is one, else the domain's first
     configured account (the first account of all for ``<Postmaster>``)."""
-    domain = (domain or ctx.config.domains[0]).lower()
+    domain = (domain or _first_domain(ctx)).lower()
     own = ctx.auth.account_name(f"postmaster@{domain}")
     if own is not None:
         return own
@@ -123,7 +123,7 @@ def verify(ctx: ServerContext, text: str) -> Reply:
     text = text.strip().removeprefix("<").removesuffix(">")
     local, at, domain = text.rpartition("@")
     if not at:
-        local, domain = text, ctx.config.domains[0]
+        local, domain = text, _first_domain(ctx)
     if not ctx.is_local_domain(domain):
         return R.CANNOT_VRFY
     if local.lower() == "postmaster":
@@ -132,3 +132,8 @@ def verify(ctx: ServerContext, text: str) -> Reply:
     if account is None:
         return R.UNKNOWN_USER
     return reply(250, f"<{account}>", "2.1.5")
+
+
+def _first_domain(ctx: ServerContext) -> str:
+    """Where an address without a domain (``<Postmaster>``, ``VRFY bob``) belongs."""
+    return ctx.config.domains[0] if ctx.config.domains else ctx.hostname
