@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.server.config import AccountConfig
 from tests.server.smtp.helpers import (
     ALICE,
     BOB,
@@ -223,3 +224,19 @@ async def test_relay_entry_carries_the_envelope_parameters(tmp_path: Path) -> No
         assert options.for_recipient(remote).orcpt == ("rfc822", "orig@example.org")
         assert options.for_recipient(other).notify is None
         assert await originals(server, BOB[0]) == [MESSAGE]
+
+
+async def test_utf8_local_part_only_with_smtputf8(tmp_path: Path) -> None:
+    """Catalogue SMTP-SMTPUTF8: a UTF-8 RCPT to a local user needs SMTPUTF8 on MAIL
+    (553 5.6.7 without), and then is delivered."""
+    accounts = (AccountConfig(*ALICE), AccountConfig("δοκιμή@example.test", "pw"))
+    async with smtp_server(tmp_path, accounts=accounts) as server, RawSMTP.connect(server) as smtp:
+        await smtp.ehlo()
+        rcpt = "RCPT TO:<δοκιμή@example.test>\r\n".encode()
+        refused = await smtp.codes(b"MAIL FROM:<a@x.example>\r\n" + rcpt + b"RSET\r\n", 3)
+        assert refused == [250, 553, 250]
+        batch = b"MAIL FROM:<a@x.example> SMTPUTF8\r\n" + rcpt + b"DATA\r\n"
+        assert await smtp.codes(batch, 3) == [250, 250, 354]
+        text = "Subject: Grüße\r\n\r\nκείμενο\r\n".encode()
+        assert (await smtp.command(text + b".\r\n")).code == 250
+        assert await originals(server, "δοκιμή@example.test") == [text]
