@@ -23,6 +23,8 @@ SEND_TIMEOUT = 60.0  # a client that stops reading cannot hold the relay forever
 async def idle(s: Session, command: Idle) -> Done:
     await s.send_now(Continuation("idling"))
     view = s.selected
+    if view is not None:
+        view.content.clear()  # an idling session may idle for hours: hold no messages
     async with trio.open_nursery() as nursery:
         if view is not None:
             nursery.start_soon(_relay_changes, s, view)

@@ -26,6 +26,25 @@ from harness.server.store.flags import SYSTEM_FLAG_BITS
 
 SYSTEM_FLAGS = tuple(SYSTEM_FLAG_BITS)  # \Seen \Answered \Flagged \Deleted \Draft
 RECENT = "\\Recent"
+MAX_SHARED_FLAG_SETS = 4096
+
+_flag_sets: dict[frozenset[str], frozenset[str]] = {}
+
+
+def shared_flags(flags: frozenset[str]) -> frozenset[str]:
+    """One object per distinct flag set across all sessions: thousands of messages
+    flagged (\\Seen) then cost one set, not thousands (idle sessions hold views)."""
+    known = _flag_sets.get(flags)
+    if known is not None:
+        return known
+    if len(_flag_sets) < MAX_SHARED_FLAG_SETS:
+        _flag_sets[flags] = flags
+    return flags
+
+
+def compact_info(message: MessageInfo, uidvalidity: int) -> MessageInfo:
+    """The same message, sharing what many messages hold equal."""
+    return replace(message, flags=shared_flags(message.flags), uidvalidity=uidvalidity)
 
 
 class SelectedMailbox:
@@ -45,7 +64,9 @@ class SelectedMailbox:
         self.content = content
         self.read_only = read_only
         self.uids: list[int] = [m.uid for m in messages]  # index + 1 is the sequence number
-        self.info: dict[int, MessageInfo] = {m.uid: m for m in messages}
+        self.info: dict[int, MessageInfo] = {
+            m.uid: compact_info(m, mailbox.uidvalidity) for m in messages
+        }
         self.recent: set[int] = set(recent)  # \Recent for this session (RFC 3501 §2.3.2)
         self.vanished: set[int] = set()  # expunged in the store, not yet announced
         self.keywords: set[str] = set()
@@ -125,7 +146,7 @@ class SelectedMailbox:
         info = self.info.get(uid)
         if info is None or uid in self.vanished or modseq <= info.modseq:
             return False
-        self.info[uid] = replace(info, flags=flags, modseq=modseq)
+        self.info[uid] = replace(info, flags=shared_flags(flags), modseq=modseq)
         self.highestmodseq = max(self.highestmodseq, modseq)
         return True
 
@@ -138,7 +159,7 @@ class SelectedMailbox:
             if self.uids and message.uid <= self.uids[-1]:
                 continue  # already known: the snapshot and the feed overlap
             self.uids.append(message.uid)
-            self.info[message.uid] = message
+            self.info[message.uid] = compact_info(message, self.mailbox.uidvalidity)
             added += 1
         return added
 
