@@ -1,8 +1,9 @@
 """Next hops: which SMTP server each recipient's mail goes to.
 
 The route table (``[routes]`` in the server config) maps a recipient domain
-to host:port and a TLS policy; no DNS is consulted, so two servers on
-loopback can relay to each other. Recipients whose domains lead to the same
+to host:port and a TLS policy, and ``"*"`` to the smarthost for every other
+domain; no DNS is consulted, so two servers on loopback can relay to each
+other. Recipients whose domains lead to the same
 host, port and TLS policy share one SMTP transaction (RFC 5321 §3.3: one
 message, many RCPTs), which is also what keeps the copies identical.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 from harness.server.config import Route
 from harness.server.delivery import Recipient
+
+DEFAULT_ROUTE = "*"  # the route for any domain without its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +44,7 @@ def plan_hops(
     first_route: dict[tuple[str, int, str], Route] = {}
     unroutable: list[Recipient] = []
     for recipient in recipients:
-        route = routes.get(recipient_domain(recipient.address))
+        route = routes.get(recipient_domain(recipient.address)) or routes.get(DEFAULT_ROUTE)
         if route is None:
             unroutable.append(recipient)
             continue

@@ -126,6 +126,16 @@ async def test_a_domain_without_a_route_bounces(tmp_path: Path) -> None:
         assert (recipient["Action"], recipient["Status"]) == ("failed", "5.4.4")
 
 
+async def test_the_default_route_takes_every_other_domain(tmp_path: Path) -> None:
+    async with (
+        domain_server(tmp_path, "b.test", [BOB]) as b,
+        domain_server(tmp_path, "a.test", [ALICE], {"*": route_to(b)}) as a,
+    ):
+        await a.context.store.enqueue_relay(ALICE[0], [BOB[0]], MESSAGE)
+        (stored,) = await wait_for_inbox(b, BOB[0], 1)
+        assert stored.endswith(MESSAGE)
+
+
 async def test_expiry_bounces_with_the_last_error(tmp_path: Path) -> None:
     """RFC 5321 §4.5.4.1: after the give-up time the sender is told; 4.4.7 expired."""
     port = await closed_port()
