@@ -168,3 +168,28 @@ async def test_a_mailbox_deleted_under_a_session_empties_it(tmp_path: Path) -> N
         bad = await a.command("FETCH 1 (FLAGS)")
         assert bad[-1].tagged_status == "BAD"
         assert (await a.command("STORE 1:* +FLAGS (x)"))[-1].tagged_status == "BAD"
+
+
+async def test_a_session_that_fell_behind_the_feed_resynchronises(tmp_path: Path) -> None:
+    """More batches than the change feed keeps (1024): the session re-reads the
+    mailbox and still reports every change exactly."""
+    async with imap_server(tmp_path) as server:
+        await seed(server, ALICE[0], *FIVE[:2])
+        async with (
+            RawImap.connect(server, login=ALICE) as a,
+            RawImap.connect(server, login=ALICE) as b,
+        ):
+            await a.ok("SELECT INBOX")
+            await b.ok("SELECT INBOX")
+            await b.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")
+            await b.ok("EXPUNGE")
+            store = server.context.store
+            inbox = await store.inbox(ALICE[0])
+            for number in range(1100):  # one commit (one feed batch) each
+                await store.append(inbox.id, message(number))
+            await b.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")
+            noop = [r.raw for r in (await a.ok("NOOP"))[:-1]]
+            assert noop[0] == b"* 2 EXPUNGE"
+            assert b"* 1101 EXISTS" in noop
+            assert b"* 1 FETCH (FLAGS (\\Flagged \\Recent))" in noop
+            assert (await a.ok("FETCH 1101 (FLAGS)"))[0].startswith(b"* 1101 FETCH")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
+import trio
+
 from harness.protocols.imap import (
     Examine,
     ExistsResponse,
@@ -64,11 +66,17 @@ async def _open_view(s: Session, mailbox: Mailbox, *, read_only: bool) -> Select
     """Watch first, then read: a change in between is then seen twice, never missed."""
     store = s.ctx.store
     feed = await s.watch.enter_async_context(store.watch(mailbox.id))
-    snapshot = await store.snapshot(mailbox.id)
-    if read_only:  # EXAMINE "does not ... cause messages to lose the \Recent flag"
-        recent = [m.uid for m in snapshot.messages if m.recent]
-    else:
-        recent = list(await store.claim_recent(mailbox.id))
+    try:
+        snapshot = await store.snapshot(mailbox.id)
+        if read_only:  # EXAMINE "does not ... cause messages to lose the \Recent flag"
+            recent = [m.uid for m in snapshot.messages if m.recent]
+        else:
+            recent = list(await store.claim_recent(mailbox.id))
+    except BaseException:
+        watch, s.watch = s.watch, AsyncExitStack()  # deleted meanwhile: stop watching
+        with trio.CancelScope(shield=True):
+            await watch.aclose()
+        raise
     return SelectedMailbox(
         snapshot.mailbox,
         snapshot.messages,
