@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import imaplib
 import poplib
 import smtplib
 import ssl
@@ -65,12 +66,12 @@ def domain_config(
     smtp_port: int = 0,
     **relay: Any,
 ) -> ServerConfig:
-    """A server for ``domain``: SMTP, submission and POP3 listeners, fast relay timings.
+    """A server for ``domain``: SMTP, submission, POP3 and IMAP listeners, fast relay timings.
 
     ``routes``: domain -> (port on 127.0.0.1, TLS policy).
     """
     base = default_config(name=domain)
-    served = {"smtp", "submission", "pop3"}
+    served = {"smtp", "submission", "pop3", "imap"}
     return dataclasses.replace(
         base,
         hostname=f"mail.{domain}",
@@ -174,6 +175,24 @@ async def pop3_messages(server: RunningServer, account: tuple[str, str]) -> list
             return [b"\r\n".join(client.retr(n + 1)[1]) + b"\r\n" for n in range(count)]
         finally:
             client.quit()
+
+    return await in_thread(fetch)
+
+
+async def imap_messages(server: RunningServer, account: tuple[str, str]) -> list[bytes]:
+    """Every INBOX message by IMAP FETCH BODY[] (imaplib, STARTTLS)."""
+
+    def fetch() -> list[bytes]:
+        with imaplib.IMAP4(server.host, server.port("imap"), timeout=10) as client:
+            client.starttls(ssl_context=_unverified())
+            client.login(*account)
+            client.select("INBOX", readonly=True)
+            _, numbers = client.search(None, "ALL")
+            found = []
+            for number in numbers[0].split():
+                _, data = client.fetch(number, "(BODY.PEEK[])")
+                found.append(data[0][1])
+            return found
 
     return await in_thread(fetch)
 

@@ -16,6 +16,7 @@ from tests.server.relay.helpers import (
     BOB,
     DAVE,
     domain_server,
+    imap_messages,
     pop3_messages,
     route_to,
     submit,
@@ -64,6 +65,8 @@ async def test_alice_to_bob_arrives_byte_identical(tmp_path: Path) -> None:
         assert original == MESSAGE
         assert len(received) == 2  # one by b.test (on top), one by a.test
         assert b"by mail.b.test" in received[0] and b"by mail.a.test" in received[1]
+        (by_imap,) = await imap_messages(b, DAVE)
+        assert strip_received(by_imap.split(b"\r\n", 1)[1])[1] == MESSAGE
         assert await wait_for_queue(a, lambda queue: not queue) == ()
 
 
