@@ -66,11 +66,16 @@ async def test_a_failed_login_is_answered_after_the_delay(tmp_path: Path) -> Non
 async def test_one_log_line_per_session(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="harness.server.session")
     async with imap_server(tmp_path) as server, RawImap.connect(server, login=ALICE) as c:
+        await c.send(b"a APPEND Drafts {5+}\r\nHi!\r\n\r\n")
+        await c.until_tagged("a")
         await c.send(b"z LOGOUT\r\n")
         await c.closed()
     # the server has stopped, so every session task has ended and logged
-    (line,) = [r.getMessage() for r in caplog.records if "service=imap " in r.getMessage()]
+    messages = [r.getMessage() for r in caplog.records]
+    (line,) = [m for m in messages if "service=imap " in m]
     assert f"user={ALICE[0]}" in line and "result=logout" in line and 'tls="TLS' in line
+    (appended,) = [m for m in messages if m.startswith("message ")]
+    assert "action=appended" in appended and "mailbox=Drafts" in appended and "size=5" in appended
 
 
 async def test_shutdown_says_bye_to_open_sessions(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ async def append(s: Session, command: Append) -> Done:
         )
     except StoreError as exc:
         raise store_failure(exc) from None
+    s.record.message(
+        "appended", mailbox=destination.name, uid=appended.uid, size=len(command.message)
+    )
     uids = SequenceSet.of(appended.uid)
     return Done("APPEND completed", ResponseCode("APPENDUID", (appended.uidvalidity, uids)))
 
