@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
+import trio
 
 from harness.protocols.smtp import MailParams, RcptParams, RcptTo, Reply, reply
 from harness.server.app import RunningServer
@@ -206,3 +208,21 @@ async def test_no_tls_when_the_route_says_none(tmp_path: Path) -> None:
 
 async def _inbox_count(server: RunningServer) -> int:
     return len(await inbox(server, ALICE[0]))
+
+
+async def test_a_silent_next_hop_times_out_and_the_mail_waits(tmp_path: Path) -> None:
+    """RFC 5321 §4.5.3.2: a hop that never greets is given up on for now, not forever."""
+
+    async def silent(stream: trio.abc.Stream) -> None:
+        await trio.sleep_forever()
+
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(partial(trio.serve_tcp, silent, 0, host="127.0.0.1"))
+        port = listeners[0].socket.getsockname()[1]
+        routes = {"sink.test": (port, RouteTLS.NONE)}
+        async with domain_server(tmp_path, "a.test", [ALICE], routes, command_timeout=0.2) as a:
+            await submit(a, ALICE, ["x@sink.test"], ASCII)
+            (entry,) = await wait_for_queue(a, lambda q: bool(q) and q[0].attempts > 0)
+            assert entry.last_error is not None and "4.4.2" in entry.last_error
+            assert "no complete command or reply" in entry.last_error
+        nursery.cancel_scope.cancel()
