@@ -65,8 +65,13 @@ async def announce(s: Session, *, expunge: bool, waited: Iterable[MailboxChanges
     view = s.selected
     if view is None:
         return
+    batches = (*waited, *view.feed.receive_nowait())
+    if not batches:  # the common case: nobody else touched the mailbox
+        if expunge and view.vanished:
+            emit_expunges(s, view)
+        return
     changes = Changes()
-    for batch in (*waited, *view.feed.receive_nowait()):
+    for batch in batches:
         changes.fold(batch)
     if changes.resync and not changes.deleted:
         await _reread(s, view, changes)
