@@ -34,7 +34,7 @@ def collect_scripts(paths: Iterable[Path]) -> list[Script]:
             problems.append(f"{path}: no such file or folder")
             continue
         root = path if path.is_dir() else suite_root(path)
-        files = sorted(path.rglob(f"*{SUFFIX}")) if path.is_dir() else [path]
+        files = sorted(path.rglob(f"*{SUFFIX}")) if path.is_dir() else [path.resolve()]
         for file in files:
             try:
                 scripts.append(parse_file(file, root=root))
