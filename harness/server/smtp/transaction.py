@@ -55,9 +55,8 @@ log = logging.getLogger(__name__)
 MAX_HOPS = 100
 _RECEIVED_FIELD = re.compile(rb"^received:", re.IGNORECASE | re.MULTILINE)
 
-# Trace ids (an Atom, RFC 5321 §4.4): a random prefix per process, then a
-# counter, so two runs on one data dir never repeat an id and none costs a
-# system call.
+# Trace ids (an Atom, RFC 5321 §4.4): a random 40-bit prefix per process, then
+# a counter, so ids stay distinct across restarts and none costs a system call.
 _MESSAGE_IDS = (f"{secrets.token_hex(5).upper()}{n:06X}" for n in itertools.count(1))
 
 
