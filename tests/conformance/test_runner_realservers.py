@@ -145,8 +145,6 @@ async def test_the_pytest_plugin_gives_the_same_verdicts(
         sys.executable,
         "-m",
         "pytest",
-        "-p",
-        "harness.conformance.pytest_plugin",
         str(SUITES / "pop3"),
         str(SUITES / "imap" / "any-state"),
         "--mail-target",
