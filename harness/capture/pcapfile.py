@@ -187,6 +187,13 @@ def _ip_offset(linktype: int, frame: bytes) -> int | None:
     return None
 
 
+def decode_frame(
+    time: float, linktype: int, frame: bytes, stats: ReadStats | None = None
+) -> TcpSegment | None:
+    """One captured frame -> its TCP segment, or None (not TCP over IP; counted in ``stats``)."""
+    return _decode_frame(time, linktype, frame, stats if stats is not None else ReadStats())
+
+
 def _decode_frame(time: float, linktype: int, frame: bytes, stats: ReadStats) -> TcpSegment | None:
     offset = _ip_offset(linktype, frame)
     if offset is None or len(frame) < offset + 20:

@@ -15,14 +15,16 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import trio
 from rich.console import Console
 
+from harness.capture import CAPTURE_MODES, CaptureError, CaptureMode, CapturePlan, plan_capture
 from harness.conformance.campaign import TargetUnreachable, run_conformance
+from harness.conformance.evidence import RunEvidence
 from harness.conformance.model import Script
 from harness.conformance.progress import CaseProgress
 from harness.conformance.reference import open_target
@@ -46,7 +48,9 @@ case by case, against the RFC clause each script names.
 the bundled server, started in-process on free loopback ports.
 
 Writes report.json, junit.xml and index.html into --out (default
-reports/runs/<time>-<target>/) and prints a summary. Exit status: 0 when no
+reports/runs/<time>-<target>/) and prints a summary. With --capture (default
+auto: when this process may capture) each case's packets go to
+pcaps/<case>.pcap beside the report, with its TLS key log (<case>.keys). Exit status: 0 when no
 MUST case failed (with --strict: no SHOULD case either), 1 when one did,
 2 for usage or target errors. With --baseline only changes from the
 baseline's verdicts fail the run.
@@ -99,6 +103,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, help="where to write the run")
     parser.add_argument("--junit", metavar="FILE", type=Path, help="also write JUnit XML here")
     parser.add_argument("--quiet", action="store_true", help="no progress, only the summary")
+    parser.add_argument(
+        "--capture",
+        choices=CAPTURE_MODES,
+        default="auto",
+        help="packet capture per case: auto (default: when permitted), scapy, tcpdump, off",
+    )
 
 
 def _positive(text: str) -> int:
@@ -121,6 +131,7 @@ class ConformOptions:
     write_baseline: Path | None = None
     quiet: bool = False
     command_line: list[str] = field(default_factory=list)
+    capture: CaptureMode = "auto"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         write_baseline=args.write_baseline,
         quiet=args.quiet,
         command_line=list(sys.argv),
+        capture=args.capture,
     )
     return conform(options)
 
@@ -149,22 +161,30 @@ def conform(options: ConformOptions) -> int:
         return _usage_error(str(error))
     if not scripts:
         return _usage_error("no case matches the suites and -k given")
+    try:
+        plan = plan_capture(options.capture)
+    except CaptureError as error:
+        return _usage_error(str(error))
+    if not plan.enabled and options.capture == "auto":
+        print(f"capture: none: {plan.reason}", file=sys.stderr)  # said once, then carry on
     server_log = logging.getLogger("harness.server")
     level = server_log.level
     # The in-process reference server logs what it refuses (injection probes
     # included): that is the cases' business, not the run's output.
     server_log.setLevel(logging.ERROR)
     try:
-        report = trio.run(_run, options, scripts)
+        report, out = trio.run(_run, options, scripts, plan)
     except TargetProblem as problem:
         return _usage_error(str(problem))
     finally:
         server_log.setLevel(level)
-    out = options.out or default_out_dir(report)
     write_outputs(report, out, options)
     decision = exit_decision(report, strict=options.strict, baseline=baseline)
     console = Console(stderr=False, highlight=False)
     console.print(summary_renderable(report, decision))
+    capture = report.meta.capture
+    if capture is not None and (capture.backend is not None or plan.enabled):
+        console.print(f"capture: {capture.describe()}")
     console.print(f"report: {out / 'report.json'}")
     return decision.status
 
@@ -173,28 +193,35 @@ class TargetProblem(Exception):
     """The target could not be opened or reached: exit status 2."""
 
 
-async def _run(options: ConformOptions, scripts: Sequence[Script]) -> Report:
+async def _run(
+    options: ConformOptions, scripts: Sequence[Script], plan: CapturePlan
+) -> tuple[Report, Path]:
+    """The run and the folder it writes to (known before the run: pcaps go there)."""
     try:
         async with open_target(options.target) as target:
+            out = options.out or out_dir_for(datetime.now(UTC), target.name)
             with CaseProgress(len(scripts), quiet=options.quiet) as progress:
-                return await run_conformance(
+                report = await run_conformance(
                     target,
                     scripts,
                     jobs=options.jobs,
                     suite_paths=[str(path) for path in options.suites],
                     command_line=options.command_line,
                     on_result=progress.case_done,
+                    evidence=RunEvidence(plan, out),
                 )
+                return report, out
     except BaseException as error:
         problem = _target_problem(error)
         if problem is None:
             raise
-        raise TargetProblem(str(problem)) from None
+        prefix = "capture: " if isinstance(problem, CaptureError) else ""
+        raise TargetProblem(f"{prefix}{problem}") from None
 
 
 def _target_problem(error: BaseException) -> BaseException | None:
-    """A TargetError, TargetUnreachable or server start failure, inside groups too."""
-    if isinstance(error, TargetError | TargetUnreachable | ServerStartError):
+    """A TargetError, TargetUnreachable, server start or capture failure, inside groups too."""
+    if isinstance(error, TargetError | TargetUnreachable | ServerStartError | CaptureError):
         return error
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
@@ -205,8 +232,13 @@ def _target_problem(error: BaseException) -> BaseException | None:
 
 
 def default_out_dir(report: Report) -> Path:
-    stamp = report.meta.started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", report.meta.target.name).strip("-") or "target"
+    return out_dir_for(report.meta.started, report.meta.target.name)
+
+
+def out_dir_for(started: datetime, target_name: str) -> Path:
+    """``reports/runs/<UTC time>-<target name>``."""
+    stamp = started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
     return RUNS_DIR / f"{stamp}-{name}"
 
 

@@ -42,6 +42,7 @@ def conformance_step(args: argparse.Namespace) -> int:
         junit=args.junit,
         quiet=args.quiet,
         command_line=list(sys.argv),
+        capture=getattr(args, "capture", "auto"),
     )
     return conform(options)
 

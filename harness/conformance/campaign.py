@@ -13,8 +13,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import trio
+
 from harness import __version__
 from harness.conformance.capabilities import ServiceProbe, discover
+from harness.conformance.evidence import RunEvidence
 from harness.conformance.model import Script
 from harness.conformance.runner import RunConfig, run_scripts
 from harness.net import client_ssl_context
@@ -53,12 +56,18 @@ async def run_conformance(
     command_line: Sequence[str] = (),
     on_result: Callable[[CaseResult], None] | None = None,
     settle_s: float = 2.0,
+    evidence: RunEvidence | None = None,
 ) -> Report:
+    """Probe, run every case, build the Report; with ``evidence``, capture and attach traces."""
     started = datetime.now(UTC)
     probes = await probe_target(target)
     context = client_ssl_context(verify=target.tls_verify, ca_file=target.ca_file)
-    config = RunConfig(target, context, probes, jobs=jobs, settle_s=settle_s)
-    cases = await run_scripts(scripts, config, on_result)
+    config = RunConfig(target, context, probes, jobs=jobs, settle_s=settle_s, evidence=evidence)
+    if evidence is None:
+        cases = await run_scripts(scripts, config, on_result)
+    else:
+        async with evidence.capturing(capture_ports(target)):
+            cases = await run_scripts(scripts, config, on_result)
     meta = Meta(
         tool_version=__version__,
         started=started,
@@ -69,7 +78,15 @@ async def run_conformance(
         suite_paths=list(suite_paths),
         command_line=list(command_line),
     )
-    return Report(meta=meta, cases=cases)
+    report = Report(meta=meta, cases=cases)
+    if evidence is not None:
+        await trio.to_thread.run_sync(evidence.attach, report)
+    return report
+
+
+def capture_ports(target: Target) -> list[int]:
+    """Every port the run's connections (the harness's and the servers' relay hops) use."""
+    return sorted({service.port for service in target.services.values()})
 
 
 def target_info(target: Target, probes: dict[str, ServiceProbe]) -> TargetInfo:

@@ -29,6 +29,7 @@ import trio
 
 from harness.conformance.capabilities import ServiceProbe, missing_requirement
 from harness.conformance.dialogue import SetupFailed
+from harness.conformance.evidence import RunEvidence
 from harness.conformance.mailbox import Preparer
 from harness.conformance.model import (
     Close,
@@ -71,6 +72,13 @@ class RunConfig:
     probes: dict[str, ServiceProbe]
     jobs: int = 1
     settle_s: float = 2.0
+    evidence: RunEvidence | None = None  # packet capture and key logs, when the run keeps them
+
+    def worker_context(self) -> ssl.SSLContext:
+        """The TLS context one worker uses: its own when key logs are kept per case."""
+        if self.evidence is None or not self.evidence.capturing_now:
+            return self.context
+        return self.evidence.worker_context(self.target)
 
 
 @dataclass
@@ -96,8 +104,9 @@ async def run_scripts(
     send.close()
 
     async def worker() -> None:
+        context = config.worker_context()
         async for index, script in receive:
-            results[index] = await run_one(script, config, pool)
+            results[index] = await run_one(script, config, pool, context)
             if on_result is not None:
                 on_result(results[index])
 
@@ -107,7 +116,14 @@ async def run_scripts(
     return [results[index] for index in range(len(scripts))]
 
 
-async def run_one(script: Script, config: RunConfig, pool: AccountPool) -> CaseResult:
+async def run_one(
+    script: Script,
+    config: RunConfig,
+    pool: AccountPool,
+    context: ssl.SSLContext | None = None,
+) -> CaseResult:
+    """One case; ``context`` is the worker's TLS context (default: the run's)."""
+    context = context or config.context
     started = time.monotonic()
     try:
         reason = why_not_applicable(script, config)
@@ -116,8 +132,12 @@ async def run_one(script: Script, config: RunConfig, pool: AccountPool) -> CaseR
     if reason is not None:
         return case_result(script, Outcome(Verdict.SKIPPED, reason), started)
     needed = accounts_needed(script)
+    if config.evidence is not None:
+        config.evidence.begin_case(script.id, context)
     async with pool.lease(needed, smtp=may_deliver_mail(script)) as accounts:
-        outcome = await run_case(script, config.target, accounts, config.context)
+        outcome = await run_case(script, config.target, accounts, context)
+    if config.evidence is not None:
+        config.evidence.end_case(script.id, outcome.transcripts.values())
     return case_result(script, outcome, started)
 
 

@@ -159,6 +159,8 @@ async def connect(
         where = f"{service_name} at {target.host}:{service.port}"
         raise ConnectFailed(f"cannot connect to {where}: {_describe(error)}") from None
 
+    _note_endpoints(recorder.transcript, stream)
+
     def record(direction: WireDirection, data: bytes, timestamp: float) -> None:
         sender = Direction.CLIENT if direction is WireDirection.SENT else Direction.SERVER
         recorder.record(sender, data)
@@ -168,6 +170,16 @@ async def connect(
     return Session(
         name, service, account, protocol_stream, decoder, recorder, target.host, responses=[]
     )
+
+
+def _note_endpoints(transcript: Transcript, stream: trio.abc.Stream) -> None:
+    """Both ends as the socket sees them: a capture is matched to the transcript by them."""
+    transport = stream.transport_stream if isinstance(stream, trio.SSLStream) else stream
+    if not isinstance(transport, trio.SocketStream):
+        return
+    here, there = transport.socket.getsockname(), transport.socket.getpeername()
+    transcript.client = Endpoint(here[0], here[1])
+    transcript.server = Endpoint(there[0], there[1])
 
 
 def _describe(error: BaseException) -> str:

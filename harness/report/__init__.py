@@ -11,6 +11,7 @@ No I/O beyond reading and writing files: no sockets, no trio.
 from harness.report.model import (
     SCHEMA_VERSION,
     Capabilities,
+    CaptureInfo,
     CaseResult,
     Machine,
     Meta,
@@ -35,6 +36,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "BaselineError",
     "Capabilities",
+    "CaptureInfo",
     "CaseResult",
     "ExitDecision",
     "Machine",

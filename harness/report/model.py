@@ -64,6 +64,40 @@ class TargetInfo:
 
 
 @dataclass
+class CaptureInfo:
+    """How the run's packets were captured, and how much of what was recorded the capture lacks.
+
+    ``backend`` None: no capture (``reason`` says why). The octet counts
+    compare every connection the harness recorded with its reassembled TCP
+    stream (``harness.capture.completeness``): ``loss`` is missing / expected.
+    """
+
+    mode: str  # the --capture asked for: auto, scapy, tcpdump, off
+    backend: str | None
+    reason: str
+    pcap: str | None = None  # the run-wide capture, relative to the report's folder
+    packets: int | None = None
+    kernel_drops: int | None = None  # None: the backend cannot tell
+    connections: int = 0
+    complete_connections: int = 0
+    expected_octets: int = 0
+    missing_octets: int = 0
+
+    @property
+    def loss(self) -> float:
+        return self.missing_octets / self.expected_octets if self.expected_octets else 0.0
+
+    def describe(self) -> str:
+        if self.backend is None:
+            return f"no capture: {self.reason}"
+        return (
+            f"{self.backend}: {self.complete_connections}/{self.connections} connections complete, "
+            f"{self.missing_octets:,} of {self.expected_octets:,} octets missing "
+            f"({self.loss:.2%} loss)"
+        )
+
+
+@dataclass
 class Meta:
     tool_version: str
     started: datetime
@@ -73,6 +107,7 @@ class Meta:
     git_commit: str | None = None
     suite_paths: list[str] = field(default_factory=list)
     command_line: list[str] = field(default_factory=list)
+    capture: CaptureInfo | None = None  # None: the run was not asked to capture
 
     @property
     def duration_s(self) -> float:
@@ -153,6 +188,8 @@ class Report:
         meta["started"] = self.meta.started.isoformat()
         meta["finished"] = self.meta.finished.isoformat()
         meta["duration_s"] = self.meta.duration_s
+        if self.meta.capture is not None:
+            meta["capture"]["loss"] = round(self.meta.capture.loss, 6)
         document: dict[str, Any] = {
             "schema_version": self.schema_version,
             "meta": meta,
@@ -235,7 +272,17 @@ class _ReportReader:
             git_commit=data.get("git_commit"),
             suite_paths=list(data.get("suite_paths", [])),
             command_line=list(data.get("command_line", [])),
+            capture=self.capture(data.get("capture")),
         )
+
+    def capture(self, value: Any) -> CaptureInfo | None:
+        if value is None:
+            return None
+        data = self.mapping(value, "meta.capture")
+        known = CaptureInfo.__dataclass_fields__.keys()
+        for key in ("mode", "backend", "reason"):
+            self.required(data, key, "meta.capture")
+        return CaptureInfo(**{key: data[key] for key in known if key in data})
 
     def time(self, data: dict[str, Any], key: str) -> datetime:
         value = self.required(data, key, "meta")
