@@ -11,11 +11,14 @@ stages (recorded in the report's ``meta.target``):
 first stage is ``after_tls``); a stage not reached is None. A case's
 ``requires`` is checked against the stage its ``state`` starts in, with the
 spellings of suites/README.md: SMTP ``AUTH PLAIN LOGIN`` and POP3 ``SASL PLAIN``
-count as ``AUTH=PLAIN`` and ``AUTH=LOGIN``.
+count as ``AUTH=PLAIN`` and ``AUTH=LOGIN``. POP3 has no APOP capability: a
+server offers APOP by a timestamp in its greeting (RFC 1939 §7, RFC 2449 §6),
+so a greeting with one counts as advertising ``APOP``.
 """
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -42,6 +45,7 @@ from harness.targets import Target, TLSMode
 from harness.transcript import escape_text
 
 PROBE_TIMEOUT_S = 30.0
+APOP_TIMESTAMP = re.compile(r"<[^<>\s]*@[^<>\s]*>")  # RFC 1939 §7: msg-id syntax
 Stage = list[str] | None
 
 
@@ -216,6 +220,8 @@ def missing_requirement(
     if stage is None:
         raise SetupFailed(f"capabilities of {service} unknown: {probe.error or 'not reached'}")
     have = normalise(protocol, stage)
+    if protocol == "pop3" and probe.banner and APOP_TIMESTAMP.search(probe.banner):
+        have.add("APOP")
     for capability in requires:
         if capability.upper() not in have:
             return f"target lacks {capability} on {service}"
