@@ -16,7 +16,16 @@ from collections.abc import Sequence
 from harness import __version__
 
 # Order is the order shown in --help: the main job first.
-COMMANDS: tuple[str, ...] = ("run", "conform", "serve", "corpus", "report", "compare", "pcap")
+COMMANDS: tuple[str, ...] = (
+    "run",
+    "conform",
+    "load",
+    "serve",
+    "corpus",
+    "report",
+    "compare",
+    "pcap",
+)
 
 DESCRIPTION = """\
 mailharness: a mail-protocol test harness and load generator.

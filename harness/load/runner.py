@@ -1,0 +1,274 @@
+"""``run_load``: one load run, with locust in its own process.
+
+The calling process never imports locust or gevent (locust patches the
+standard library at import, and trio cannot run under it), so ``run_load``
+is safe to call from any process, trio's included (from a worker thread):
+it writes the run plan, starts the reference server when asked, runs
+``python -m locust`` on the packaged locustfile, follows its progress file,
+and reads back the result the locust process wrote.
+
+Bounds: the profile's stages end the run (the load shape stops it, settles
+and writes the result), ``max_messages`` ends it early, and this process
+terminates locust (SIGTERM: it still writes an incomplete result) if the
+run outlives the stages plus the grace period plus a margin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.load.plan import ENV_VAR, RunPlan
+from harness.load.reference import reference_server
+from harness.load.result import LoadResult, read_result
+from harness.targets import REFERENCE, load_target
+
+ENTRY = Path(__file__).resolve().parent / "entry" / "locustfile.py"
+CAP_MARGIN = 60.0  # beyond stages + grace: settling, flushing, start-up
+KILL_MARGIN = 60.0  # beyond locust's own cap: then this process ends it
+DEFAULT_WEB_PORT = 8089
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+class LoadError(RuntimeError):
+    """The run could not be made or did not produce a result."""
+
+
+class LoadUsageError(LoadError):
+    """The options cannot make a run (a worker without a master, a remote target)."""
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    profile: Path
+    target: str = REFERENCE  # "reference" or a target file
+    out_dir: Path = Path("reports/runs/load")
+    users: int | None = None
+    rate: float | None = None
+    duration: float | None = None
+    processes: int | None = None  # --processes N: locust forks N workers
+    web: bool = False
+    web_port: int = DEFAULT_WEB_PORT
+    role: str = "local"  # local | master | worker
+    expect_workers: int = 1  # master: workers to wait for
+    master_host: str = "127.0.0.1"
+    master_port: int = 0  # master: 0 = a free port; worker: required
+    allow_remote: bool = False
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    """What ``execute`` hands back: the result (None for a worker) and where it lives."""
+
+    result: LoadResult | None
+    locust_exit: int
+    out_dir: Path
+    log: Path
+
+
+def run_load(
+    profile_path: str | Path,
+    target: str = REFERENCE,
+    *,
+    out_dir: str | Path,
+    users: int | None = None,
+    rate: float | None = None,
+    duration: float | None = None,
+    processes: int | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Run ``profile_path`` against ``target`` (a file or "reference"); the result.
+
+    Raises ``LoadError`` when no result was written, and the profile's or
+    target's own errors (``ProfileError``, ``TargetError``) as they are.
+    """
+    options = LoadOptions(
+        profile=Path(profile_path),
+        target=str(target),
+        out_dir=Path(out_dir),
+        users=users,
+        rate=rate,
+        duration=duration,
+        processes=processes,
+    )
+    run = execute(options, progress)
+    assert run.result is not None
+    return run.result
+
+
+def execute(options: LoadOptions, progress: Progress | None = None) -> LoadRun:
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    with _target_file(options) as target_path:
+        plan = make_plan(options, target_path)
+        plan_path = options.out_dir / "plan.json"
+        plan.write(plan_path)
+        plan.result_path.unlink(missing_ok=True)
+        plan.progress_path.unlink(missing_ok=True)
+        command = locust_command(options, plan)
+        log = options.out_dir / ("locust-worker.log" if options.role == "worker" else "locust.log")
+        code = _run_locust(command, plan_path, log, _time_cap(plan), progress, plan)
+    if options.role == "worker":
+        return LoadRun(None, code, options.out_dir, log)
+    if not plan.result_path.exists():
+        raise LoadError(f"locust exited ({code}) without a result; see {log}:\n{_tail(log)}")
+    return LoadRun(read_result(plan.result_path), code, options.out_dir, log)
+
+
+@contextlib.contextmanager
+def _target_file(options: LoadOptions) -> Iterator[Path]:
+    if options.target != REFERENCE:
+        path = Path(options.target)
+        _check_loopback(path, options.allow_remote)
+        yield path
+        return
+    if options.role == "worker":
+        raise LoadUsageError(
+            "a worker needs the master's target file (--target FILE), not 'reference'"
+        )
+    with reference_server(options.out_dir) as path:
+        yield path
+
+
+def _check_loopback(path: Path, allow_remote: bool) -> None:
+    """A load generator aimed at the wrong host is an attack: loopback unless told."""
+    host = load_target(path).host
+    if allow_remote or is_loopback(host):
+        return
+    raise LoadUsageError(f"{path}: host {host} is not loopback; pass --allow-remote to load it")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_plan(options: LoadOptions, target_path: Path) -> RunPlan:
+    plan = RunPlan(
+        profile_path=str(options.profile.resolve()),
+        target_path=str(target_path.resolve()),
+        out_dir=str(options.out_dir.resolve()),
+        run_id=secrets.token_hex(4),
+        seed=secrets.randbelow(2**31),
+        users=options.users,
+        rate=options.rate,
+        duration=options.duration,
+        processes=options.processes or (options.expect_workers if options.role == "master" else 1),
+    )
+    plan.profile()  # a bad profile or override fails here, before anything starts
+    plan.target()
+    return plan
+
+
+def _time_cap(plan: RunPlan) -> float:
+    profile = plan.profile()
+    return profile.duration + profile.grace + CAP_MARGIN
+
+
+def locust_command(options: LoadOptions, plan: RunPlan) -> list[str]:
+    command = [sys.executable, "-m", "locust", "-f", str(ENTRY), "--exit-code-on-error", "0"]
+    if options.role == "worker":
+        if not options.master_port:
+            raise LoadUsageError("a worker needs --master-port (the master prints it)")
+        return [*command, "--worker", "--master-host", options.master_host,
+                "--master-port", str(options.master_port)]  # fmt: skip
+    # no --run-time: locust applies it to a shape only after the shape ends; the
+    # shape ends the run itself, and _run_locust enforces the hard cap
+    command += ["--stop-timeout", "5", "--only-summary", "--mh-run-id", plan.run_id]
+    if options.web:
+        command += ["--web-host", "127.0.0.1", "--web-port", str(options.web_port)]
+        command += ["--autostart", "--autoquit", "5"]
+    else:
+        command.append("--headless")
+    return command + _distribution(options)
+
+
+def _distribution(options: LoadOptions) -> list[str]:
+    """--processes and --master bind to loopback only, on a port of their own."""
+    if options.processes and options.processes > 1:
+        port = str(free_port())
+        return ["--processes", str(options.processes), "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", port, "--master-port", port]  # fmt: skip
+    if options.role == "master":
+        port = str(options.master_port or free_port())
+        return ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                "--expect-workers", str(options.expect_workers),
+                "--expect-workers-max-wait", "120"]  # fmt: skip
+    return []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run_locust(
+    command: list[str],
+    plan_path: Path,
+    log: Path,
+    cap: float,
+    progress: Progress | None,
+    plan: RunPlan,
+) -> int:
+    env = {**os.environ, ENV_VAR: str(plan_path.resolve()), "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env
+        )
+    deadline = time.monotonic() + cap + KILL_MARGIN
+    try:
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                _end(process)
+                break
+            _show(progress, plan)
+            time.sleep(0.5)
+        _show(progress, plan)
+    except BaseException:
+        _end(process)
+        raise
+    return process.wait()
+
+
+def _show(progress: Progress | None, plan: RunPlan) -> None:
+    if progress is None:
+        return
+    try:
+        progress(json.loads(plan.progress_path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return  # not written yet
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM first: locust's handler still writes an (incomplete) result."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
