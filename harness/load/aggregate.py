@@ -65,6 +65,7 @@ class Aggregator:
         self.acked: dict[Key, float] = {}
         self.sightings: dict[Key, Sighting] = {}
         self.delivery = histograms.delivery_histogram()
+        self.messages = 0  # transactions begun (max_messages counts these)
         self.sent = 0
         self.refused = 0
         self.late_starts = 0
@@ -79,6 +80,7 @@ class Aggregator:
             self._merge_command(name, data)
         for second, data in snapshot["seconds"].items():
             self._merge_second(int(second), data)
+        self.messages += snapshot["messages"]
         self.sent += snapshot["sent"]
         self.refused += snapshot["refused"]
         self.late_starts += snapshot["late_starts"]

@@ -70,6 +70,7 @@ class Recorder:
         self.seconds: dict[int, SecondTally] = {}
         self.acks: list[list[Any]] = []  # [id, recipient, time]
         self.seen: list[list[Any]] = []  # [id, recipient, mailbox copy, time, intact, source]
+        self.messages = 0  # transactions begun, whatever the recipients
         self.sent = 0
         self.refused = 0
         self.late_starts = 0
@@ -100,6 +101,7 @@ class Recorder:
             second.failures += 1
 
     def message_sent(self, recipients: int) -> None:
+        self.messages += 1
         self.sent += recipients
 
     def message_acknowledged(self, message_id: str, recipients: list[str], at: float) -> None:
@@ -132,6 +134,7 @@ class Recorder:
             "seconds": {str(sec): tally.snapshot() for sec, tally in self.seconds.items()},
             "acks": self.acks,
             "seen": self.seen,
+            "messages": self.messages,
             "sent": self.sent,
             "refused": self.refused,
             "late_starts": self.late_starts,

@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.load.accounts import covered_recipients, matching
 from harness.load.plan import ENV_VAR, RunPlan
+from harness.load.profile import Profile, load_profile, with_overrides
 from harness.load.reference import reference_server
 from harness.load.result import LoadResult, read_result
-from harness.targets import REFERENCE, load_target
+from harness.targets import REFERENCE, Target, load_target
 
 ENTRY = Path(__file__).resolve().parent / "entry" / "locustfile.py"
 CAP_MARGIN = 60.0  # beyond stages + grace: settling, flushing, start-up
@@ -109,6 +111,13 @@ def run_load(
 
 
 def execute(options: LoadOptions, progress: Progress | None = None) -> LoadRun:
+    # a bad profile or override fails before a reference server is started
+    with_overrides(
+        load_profile(options.profile),
+        users=options.users,
+        rate=options.rate,
+        duration=options.duration,
+    )
     options.out_dir.mkdir(parents=True, exist_ok=True)
     with _target_file(options) as target_path:
         plan = make_plan(options, target_path)
@@ -170,9 +179,17 @@ def make_plan(options: LoadOptions, target_path: Path) -> RunPlan:
         duration=options.duration,
         processes=options.processes or (options.expect_workers if options.role == "master" else 1),
     )
-    plan.profile()  # a bad profile or override fails here, before anything starts
-    plan.target()
+    check_fit(plan.profile(), plan.target())  # fail here, before anything starts
     return plan
+
+
+def check_fit(profile: Profile, target: Target) -> None:
+    """Every service and account the profile needs is in the target (TargetError if not)."""
+    for spec in profile.users:
+        target.service(spec.service)
+    covered_recipients(profile, target)
+    if any(spec.auth for spec in profile.users):
+        matching(target, profile.accounts.senders)
 
 
 def _time_cap(plan: RunPlan) -> float:

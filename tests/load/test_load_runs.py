@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from harness.load.result import LoadResult, read_result
-from harness.load.runner import free_port
+from harness.load.runner import free_port, run_load
 from tests.load.conftest import LOSSY, REPO, RUN_TIMEOUT, TINY, LossyServer, run_load_cli
 
 CORE_COMMANDS = ("SMTP EHLO", "SMTP RCPT", "SMTP DATA end", "IMAP FETCH headers", "POP3 RETR")
@@ -115,3 +116,27 @@ def test_a_lossy_server_is_reported_as_losing_messages(
     assert len(delivery.lost_ids) == min(delivery.lost, 20)
     verdicts = {verdict.gate: verdict for verdict in outcome.result.slo}
     assert not verdicts["lost"].passed and verdicts["lost"].actual == lossy_server.dropped
+
+
+def test_max_messages_ends_the_run_early(reference_target: Path, tmp_path: Path) -> None:
+    """The count bound, through the library entry point ``run_load``."""
+    profile = tmp_path / "counted.toml"
+    counted = TINY.read_text().replace('duration = "3s"', 'duration = "25s"')
+    profile.write_text(counted.replace("max_messages = 200", "max_messages = 12"))
+    started = time.monotonic()
+    result = run_load(profile, str(reference_target), out_dir=tmp_path / "run")
+    assert time.monotonic() - started < 20
+    assert result.complete and result.duration_s < 10
+    assert 0 < result.delivery.sent <= 12
+    assert_clean_delivery(result)
+
+
+def test_open_loop_holds_the_arrival_rate(reference_target: Path, tmp_path: Path) -> None:
+    outcome = run_load_cli(
+        str(TINY), "--target", str(reference_target), "--rate", "25", "--duration", "4s",
+        out_dir=tmp_path / "run",
+    )  # fmt: skip
+    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
+    result = outcome.result
+    assert result.open_loop
+    assert 18 <= result.messages_per_s <= 32  # paced, not as fast as the server allows

@@ -87,8 +87,7 @@ class Coordinator:
         self.write_progress()
 
     def budget_spent(self) -> bool:
-        aggregator = self.aggregator
-        return aggregator.sent >= self.context.profile.max_messages
+        return self.aggregator.messages >= self.context.profile.max_messages
 
     # -- the end of the run ------------------------------------------------------------
 
