@@ -7,7 +7,7 @@ module with its own ``KINDS`` tuple, added to ``ALL_KINDS`` below.
 
 from __future__ import annotations
 
-from harness.mail.kinds import basic, headers, structure, transport
+from harness.mail.kinds import basic, headers, secure, structure, transport
 from harness.mail.kinds.base import Built, Draft, Kind
 
 __all__ = ["ALL_KINDS", "DEFAULT_KINDS", "Built", "Draft", "Kind", "kind_named"]
@@ -17,6 +17,7 @@ ALL_KINDS: tuple[Kind, ...] = (
     *structure.KINDS,
     *headers.KINDS,
     *transport.KINDS,
+    *secure.KINDS,
 )
 
 DEFAULT_KINDS: tuple[Kind, ...] = tuple(kind for kind in ALL_KINDS if kind.in_default_set)

@@ -1,0 +1,69 @@
+"""Check PGP/MIME material with Sequoia (pysequoia): in-process, no agent, no keyring.
+
+The corpus writes its OpenPGP packets itself (``openpgp``); reading them
+back through an independent, maintained implementation is what makes the
+check worth something. Sequoia runs inside the process: no gpg-agent, no
+GNUPGHOME, no subprocess per message, which matters when a fidelity run
+verifies every message it fetched. GnuPG is the second opinion, in tests.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pysequoia
+
+from harness.mail.secure import testkeys
+from harness.mail.secure.openpgp import pgp_key
+
+
+class PgpError(ValueError):
+    """The OpenPGP data is malformed, does not verify, or does not decrypt."""
+
+
+def _first_line(error: Exception) -> str:
+    # Sequoia's messages carry a Rust backtrace when RUST_BACKTRACE is set.
+    text = str(error).strip().splitlines()
+    line = text[0] if text else type(error).__name__
+    return line.removeprefix("Signature verification failed: ")
+
+
+@cache
+def _known_certificates() -> tuple[pysequoia.Cert, ...]:
+    identities = (testkeys.sender(), testkeys.recipient())
+    return tuple(pysequoia.Cert.from_bytes(pgp_key(who).certificate()) for who in identities)
+
+
+@cache
+def _recipient_secret() -> pysequoia.Tsk:
+    return pysequoia.Tsk.from_bytes(pgp_key(testkeys.recipient()).secret_key())
+
+
+def _store(key_ids: list[str]) -> list[pysequoia.Cert]:
+    return list(_known_certificates())
+
+
+def verify_detached(data: bytes, signature: bytes) -> str:
+    """The signer's fingerprint when ``signature`` (armoured or binary) covers ``data``."""
+    try:
+        parsed = pysequoia.Sig.from_bytes(signature)
+    except Exception as error:  # Sequoia raises plain exceptions for bad packets
+        raise PgpError(f"unreadable OpenPGP signature: {_first_line(error)}") from None
+    try:
+        result = pysequoia.verify(bytes=data, store=_store, signature=parsed)
+    except Exception as error:
+        raise PgpError(f"signature does not verify: {_first_line(error)}") from None
+    if not result.valid_sigs:
+        raise PgpError("signature does not verify: no valid signature")
+    return str(parsed.issuer_fingerprint or parsed.issuer_key_id)
+
+
+def decrypt(message: bytes) -> bytes:
+    """The plaintext of an OpenPGP message encrypted to the test recipient."""
+    try:
+        result = pysequoia.decrypt(message, decryptor=_recipient_secret().decryptor())
+    except Exception as error:
+        raise PgpError(f"OpenPGP message does not decrypt: {_first_line(error)}") from None
+    if result.bytes is None:
+        raise PgpError("OpenPGP message decrypted to nothing")
+    return result.bytes
