@@ -9,12 +9,16 @@ verifies every message it fetched. GnuPG is the second opinion, in tests.
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
-
-import pysequoia
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from harness.mail.secure import testkeys
 from harness.mail.secure.openpgp import pgp_key
+
+if TYPE_CHECKING:
+    import pysequoia
 
 
 class PgpError(ValueError):
@@ -28,15 +32,27 @@ def _first_line(error: Exception) -> str:
     return line.removeprefix("Signature verification failed: ")
 
 
+def _sequoia() -> Any:
+    """pysequoia, imported on first use: building the corpus does not need it."""
+    try:
+        module: ModuleType = importlib.import_module("pysequoia")
+    except ImportError as error:
+        raise PgpError(
+            f"PGP/MIME checks need pysequoia, which is not installed ({error})"
+        ) from None
+    return module
+
+
 @cache
 def _known_certificates() -> tuple[pysequoia.Cert, ...]:
     identities = (testkeys.sender(), testkeys.recipient())
-    return tuple(pysequoia.Cert.from_bytes(pgp_key(who).certificate()) for who in identities)
+    return tuple(_sequoia().Cert.from_bytes(pgp_key(who).certificate()) for who in identities)
 
 
 @cache
 def _recipient_secret() -> pysequoia.Tsk:
-    return pysequoia.Tsk.from_bytes(pgp_key(testkeys.recipient()).secret_key())
+    tsk: pysequoia.Tsk = _sequoia().Tsk.from_bytes(pgp_key(testkeys.recipient()).secret_key())
+    return tsk
 
 
 def _store(key_ids: list[str]) -> list[pysequoia.Cert]:
@@ -45,12 +61,13 @@ def _store(key_ids: list[str]) -> list[pysequoia.Cert]:
 
 def verify_detached(data: bytes, signature: bytes) -> str:
     """The signer's fingerprint when ``signature`` (armoured or binary) covers ``data``."""
+    sequoia = _sequoia()
     try:
-        parsed = pysequoia.Sig.from_bytes(signature)
+        parsed = sequoia.Sig.from_bytes(signature)
     except Exception as error:  # Sequoia raises plain exceptions for bad packets
         raise PgpError(f"unreadable OpenPGP signature: {_first_line(error)}") from None
     try:
-        result = pysequoia.verify(bytes=data, store=_store, signature=parsed)
+        result = sequoia.verify(bytes=data, store=_store, signature=parsed)
     except Exception as error:
         raise PgpError(f"signature does not verify: {_first_line(error)}") from None
     if not result.valid_sigs:
@@ -60,8 +77,9 @@ def verify_detached(data: bytes, signature: bytes) -> str:
 
 def decrypt(message: bytes) -> bytes:
     """The plaintext of an OpenPGP message encrypted to the test recipient."""
+    sequoia, secret = _sequoia(), _recipient_secret()
     try:
-        result = pysequoia.decrypt(message, decryptor=_recipient_secret().decryptor())
+        result = sequoia.decrypt(message, decryptor=secret.decryptor())
     except Exception as error:
         raise PgpError(f"OpenPGP message does not decrypt: {_first_line(error)}") from None
     if result.bytes is None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import random
+import sys
 from datetime import UTC, datetime
 
 import pysequoia
 import pytest
 
 from harness.mail import integrity
-from harness.mail.corpus import CorpusMessage
+from harness.mail.corpus import CorpusMessage, generate
 from harness.mail.secure import openpgp, pgp, testkeys
 from harness.mail.secure.entity import body_parts, split_entity
 from harness.mail.secure.verify import PGP_ENCRYPTED, PGP_SIGNED, verify_message
-from tests.mail.secure.conftest import of_kind
+from tests.mail.secure.conftest import SECURE_KINDS, of_kind
 from tests.mail.secure.tools import GnuPG, needs_gpg
 
 MOMENT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -141,3 +142,13 @@ def test_dearmor_checks_the_crc() -> None:
         openpgp.dearmor(altered)
     with pytest.raises(ValueError, match="no complete ASCII armour"):
         openpgp.dearmor(armoured[:-40])
+
+
+def test_without_pysequoia_pgp_checks_are_a_problem_and_the_corpus_still_builds(
+    secure_corpus: list[CorpusMessage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pysequoia", None)  # import now raises ImportError
+    message = of_kind(secure_corpus, "pgp-signed")[0]
+    assert "need pysequoia" in (verify_message(message.raw).problem or "")
+    rebuilt = generate(seed=5, count=len(SECURE_KINDS), kinds=SECURE_KINDS)
+    assert [m.raw for m in rebuilt] == [m.raw for m in secure_corpus[: len(SECURE_KINDS)]]
