@@ -9,7 +9,7 @@ and reads back the result the locust process wrote.
 
 Bounds: the profile's stages end the run (the load shape stops it, settles
 and writes the result), ``max_messages`` ends it early, and this process
-terminates locust (SIGTERM: it still writes an incomplete result) if the
+interrupts locust (SIGINT: it still writes an incomplete result) if the
 run outlives the stages plus the grace period plus a margin.
 """
 
@@ -20,6 +20,7 @@ import ipaddress
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -257,6 +258,8 @@ def _run_locust(
             _show(progress, plan)
             time.sleep(0.5)
         _show(progress, plan)
+    except KeyboardInterrupt:
+        _end(process)  # locust writes the result so far, marked incomplete: report it
     except BaseException:
         _end(process)
         raise
@@ -273,10 +276,12 @@ def _show(progress: Progress | None, plan: RunPlan) -> None:
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM first: locust's handler still writes an (incomplete) result."""
+    """SIGINT first, as Ctrl-C would: locust stops, fires its quitting event, and the
+    coordinator writes the result so far (marked incomplete). SIGTERM would kill it
+    outright: locust installs its SIGTERM handler only after a shape run ends."""
     if process.poll() is not None:
         return
-    process.terminate()
+    process.send_signal(signal.SIGINT)
     try:
         process.wait(20)
     except subprocess.TimeoutExpired:

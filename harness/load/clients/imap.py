@@ -181,6 +181,10 @@ class IMAPClient(ClientBase):
         return arrived + done.untagged
 
     def logout(self) -> bool:
+        """LOGOUT and close; a session cut off mid-command is only closed."""
+        if self.conn.pending or self.conn.phase is not None:
+            self.close()
+            return False
         try:
             return self._run("LOGOUT", Logout(self._tag())).ok
         except ConnectionLost:
