@@ -25,7 +25,7 @@ from rich.console import Console
 from harness.capture import CAPTURE_MODES, CaptureError, CaptureMode, CapturePlan, plan_capture
 from harness.conformance.campaign import TargetUnreachable, run_conformance
 from harness.conformance.evidence import RunEvidence
-from harness.conformance.model import Script
+from harness.conformance.message_case import Case
 from harness.conformance.progress import CaseProgress
 from harness.conformance.reference import open_target
 from harness.conformance.selection import SuiteError, collect_scripts, select
@@ -194,7 +194,7 @@ class TargetProblem(Exception):
 
 
 async def _run(
-    options: ConformOptions, scripts: Sequence[Script], plan: CapturePlan
+    options: ConformOptions, scripts: Sequence[Case], plan: CapturePlan
 ) -> tuple[Report, Path]:
     """The run and the folder it writes to (known before the run: pcaps go there)."""
     try:

@@ -18,7 +18,7 @@ import trio
 from harness import __version__
 from harness.conformance.capabilities import ServiceProbe, discover
 from harness.conformance.evidence import RunEvidence
-from harness.conformance.model import Script
+from harness.conformance.message_case import Case
 from harness.conformance.runner import RunConfig, run_scripts
 from harness.net import client_ssl_context
 from harness.report import CaseResult, Machine, Meta, Report, TargetInfo
@@ -49,7 +49,7 @@ async def probe_target(target: Target) -> dict[str, ServiceProbe]:
 
 async def run_conformance(
     target: Target,
-    scripts: Sequence[Script],
+    scripts: Sequence[Case],
     *,
     jobs: int = 1,
     suite_paths: Sequence[str] = (),

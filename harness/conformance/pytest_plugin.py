@@ -2,7 +2,8 @@
 
     pytest -p harness.conformance.pytest_plugin suites/ --mail-target dovecot.toml
 
-Every ``.mhs`` file becomes one item named by its case id. The case runs in
+Every ``.mhs`` file becomes one item named by its case id, and every
+``.toml`` message-case file under a ``suites`` folder one item per case. The case runs in
 the item's setup, exactly as ``mailharness conform`` runs it (same account
 preparation, capability gating and verdicts), then:
 
@@ -32,7 +33,9 @@ import trio
 
 from harness.conformance.campaign import probe_target
 from harness.conformance.capabilities import ServiceProbe
-from harness.conformance.model import Script, ScriptError
+from harness.conformance.message_case import SUFFIX as CASE_SUFFIX
+from harness.conformance.message_case import Case, MessageCase, parse_case_file
+from harness.conformance.model import ScriptError
 from harness.conformance.parser import SUFFIX, parse_file
 from harness.conformance.pool import DEFAULT_SETTLE_S, AccountPool
 from harness.conformance.reference import open_target
@@ -68,6 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == SUFFIX:
         return ScriptFile.from_parent(parent, path=file_path)
+    if file_path.suffix == CASE_SUFFIX and suite_root(file_path).name == "suites":
+        return CaseFile.from_parent(parent, path=file_path)
     return None
 
 
@@ -75,6 +80,14 @@ class ScriptFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         script = parse_file(self.path, root=suite_root(self.path))
         yield ScriptItem.from_parent(self, name=script.id, script=script)
+
+
+class CaseFile(pytest.File):
+    """A message-case file (suites/README.md, "Message cases"): one item per case."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for case in parse_case_file(self.path, root=suite_root(self.path)):
+            yield ScriptItem.from_parent(self, name=case.id, script=case)
 
 
 class CaseFailed(Exception):
@@ -89,7 +102,7 @@ class ScriptItem(pytest.Item):
     # pytest-trio's trio_mode inspects ``item.obj`` of every item: not a coroutine.
     obj = None
 
-    def __init__(self, *, script: Script, **kwargs: Any) -> None:
+    def __init__(self, *, script: Case, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.script = script
         self.result: CaseResult | None = None
@@ -147,12 +160,12 @@ class _SessionState:
             self._probes = trio.run(probe_target, self._target)
         return self._target
 
-    def run(self, script: Script) -> CaseResult:
+    def run(self, script: Case) -> CaseResult:
         target = self.target()
         assert self._probes is not None
-        accounts = self._lease(target, accounts_needed(script))
+        accounts = self._lease(target, _accounts_needed(script))
         result = trio.run(self._run_one, script, target, self._probes, accounts)
-        if may_deliver_mail(script):
+        if _sends_mail(script):
             for account in accounts:
                 self._rested_at[account.user] = time.monotonic() + DEFAULT_SETTLE_S
         return result
@@ -170,7 +183,7 @@ class _SessionState:
 
     @staticmethod
     async def _run_one(
-        script: Script, target: Target, probes: dict[str, ServiceProbe], accounts: list[Account]
+        script: Case, target: Target, probes: dict[str, ServiceProbe], accounts: list[Account]
     ) -> CaseResult:
         context = client_ssl_context(verify=target.tls_verify, ca_file=target.ca_file)
         config = RunConfig(target, context, probes)
@@ -181,6 +194,15 @@ class _SessionState:
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
+
+
+def _accounts_needed(case: Case) -> int:
+    return case.header.accounts if isinstance(case, MessageCase) else accounts_needed(case)
+
+
+def _sends_mail(case: Case) -> bool:
+    """A message case always does; a script when it speaks SMTP DATA or BDAT."""
+    return isinstance(case, MessageCase) or may_deliver_mail(case)
 
 
 async def _load(spec: str) -> Target:

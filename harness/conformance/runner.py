@@ -23,7 +23,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import trio
 
@@ -31,6 +31,8 @@ from harness.conformance.capabilities import ServiceProbe, missing_requirement
 from harness.conformance.dialogue import SetupFailed
 from harness.conformance.evidence import RunEvidence
 from harness.conformance.mailbox import Preparer
+from harness.conformance.message_case import Case, MessageCase
+from harness.conformance.message_runner import run_message_case
 from harness.conformance.model import (
     Close,
     EitherNode,
@@ -48,6 +50,7 @@ from harness.conformance.model import (
     Sync,
     UnorderedNode,
 )
+from harness.conformance.outcome import Outcome, case_result
 from harness.conformance.pool import AccountPool
 from harness.conformance.session import GRACEFUL_CLOSE_S, ConnectFailed, Flooded
 from harness.conformance.steps import MIN_SETUP_S, Execution, StepFailed
@@ -55,11 +58,9 @@ from harness.conformance.template import Literal as TemplateLiteral
 from harness.conformance.template import names_used
 from harness.report import CaseResult, Verdict
 from harness.targets import Account, Target
-from harness.transcript import Transcript, render_sessions
 
 PREPARE_S = 60.0  # cleaning and seeding the accounts of one case
 SLACK_S = 10.0
-TRANSCRIPT_EVENT_BYTES = 64 * 1024  # longer single writes are cut in the report
 ACCOUNT_NAMES = ("user", "password", "domain")
 LOGIN_STATES = (SessionState.AUTHENTICATED, SessionState.SELECTED)
 DELIVERY_VERBS = (b"DATA", b"BDAT")
@@ -81,24 +82,15 @@ class RunConfig:
         return self.evidence.worker_context(self.target)
 
 
-@dataclass
-class Outcome:
-    verdict: Verdict
-    reason: str = ""
-    expected: str | None = None
-    received: str | None = None
-    transcripts: dict[str, Transcript] = field(default_factory=dict)
-
-
 async def run_scripts(
-    scripts: Sequence[Script],
+    scripts: Sequence[Case],
     config: RunConfig,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> list[CaseResult]:
     """Every script, ``config.jobs`` at a time; results in script order."""
     pool = AccountPool(config.target.accounts, settle_s=config.settle_s)
     results: dict[int, CaseResult] = {}
-    send, receive = trio.open_memory_channel[tuple[int, Script]](len(scripts))
+    send, receive = trio.open_memory_channel[tuple[int, Case]](len(scripts))
     for item in enumerate(scripts):
         send.send_nowait(item)
     send.close()
@@ -117,13 +109,15 @@ async def run_scripts(
 
 
 async def run_one(
-    script: Script,
+    script: Case,
     config: RunConfig,
     pool: AccountPool,
     context: ssl.SSLContext | None = None,
 ) -> CaseResult:
     """One case; ``context`` is the worker's TLS context (default: the run's)."""
     context = context or config.context
+    if isinstance(script, MessageCase):
+        return await run_message_case(script, config, pool, context)
     started = time.monotonic()
     try:
         reason = why_not_applicable(script, config)
@@ -139,28 +133,6 @@ async def run_one(
     if config.evidence is not None:
         config.evidence.end_case(script.id, outcome.transcripts.values())
     return case_result(script, outcome, started)
-
-
-def case_result(script: Script, outcome: Outcome, started: float) -> CaseResult:
-    header = script.header
-    transcript = ""
-    if outcome.transcripts:
-        transcript = render_sessions(outcome.transcripts, max_event_bytes=TRANSCRIPT_EVENT_BYTES)
-    return CaseResult(
-        id=script.id,
-        file=script.path,
-        title=header.title,
-        protocol=header.protocol.value,
-        area=header.area or "",
-        rfc=header.reference,
-        level=header.level.value,
-        verdict=outcome.verdict,
-        reason=outcome.reason,
-        duration_ms=round((time.monotonic() - started) * 1000, 1),
-        transcript=transcript,
-        expected=outcome.expected,
-        received=outcome.received,
-    )
 
 
 async def run_case(

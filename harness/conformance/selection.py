@@ -1,9 +1,11 @@
 """Which scripts a run takes: suite paths, then a ``-k`` expression.
 
-``collect_scripts(paths)`` parses every ``.mhs`` under each folder (or each
-file given), names each by its path relative to its suite root (the folder
-given, or the nearest ``suites`` folder above a file), and refuses a case id
-used twice. Every broken script is reported, not only the first.
+``collect_scripts(paths)`` parses every ``.mhs`` script and every ``.toml``
+message-case file (``message_case``: one case per ``[[cases]]`` entry) under
+each folder (or each file given), names each by its path relative to its
+suite root (the folder given, or the nearest ``suites`` folder above a
+file), and refuses a case id used twice. Every broken file is reported, not
+only the first.
 
 ``-k`` works like pytest's: words matched case-insensitively as substrings
 of the case id, file and title, combined with ``and``, ``or``, ``not`` and
@@ -16,7 +18,9 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from harness.conformance.model import Script, ScriptError
+from harness.conformance.message_case import SUFFIX as CASE_SUFFIX
+from harness.conformance.message_case import Case, parse_case_file
+from harness.conformance.model import ScriptError
 from harness.conformance.parser import SUFFIX, parse_file
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
@@ -26,18 +30,20 @@ class SuiteError(ValueError):
     """Suite paths or scripts that cannot be run; every problem on its own line."""
 
 
-def collect_scripts(paths: Iterable[Path]) -> list[Script]:
-    scripts: list[Script] = []
+def collect_scripts(paths: Iterable[Path]) -> list[Case]:
+    scripts: list[Case] = []
     problems: list[str] = []
     for path in paths:
         if not path.exists():
             problems.append(f"{path}: no such file or folder")
             continue
         root = path if path.is_dir() else suite_root(path)
-        files = sorted(path.rglob(f"*{SUFFIX}")) if path.is_dir() else [path.resolve()]
-        for file in files:
+        for file in _case_files(path):
             try:
-                scripts.append(parse_file(file, root=root))
+                if file.suffix == CASE_SUFFIX:
+                    scripts += parse_case_file(file, root=root)
+                else:
+                    scripts.append(parse_file(file, root=root))
             except ScriptError as error:
                 problems.append(str(error))
     problems += _duplicate_ids(scripts)
@@ -54,7 +60,14 @@ def suite_root(file: Path) -> Path:
     return file.resolve().parent
 
 
-def _duplicate_ids(scripts: list[Script]) -> list[str]:
+def _case_files(path: Path) -> list[Path]:
+    """The scripts and case files of a folder, in path order; a file given is taken as is."""
+    if not path.is_dir():
+        return [path.resolve()]
+    return sorted([*path.rglob(f"*{SUFFIX}"), *path.rglob(f"*{CASE_SUFFIX}")])
+
+
+def _duplicate_ids(scripts: list[Case]) -> list[str]:
     seen: dict[str, str] = {}
     problems = []
     for script in scripts:
@@ -64,14 +77,14 @@ def _duplicate_ids(scripts: list[Script]) -> list[str]:
     return problems
 
 
-def select(scripts: list[Script], expression: str | None) -> list[Script]:
+def select(scripts: list[Case], expression: str | None) -> list[Case]:
     if not expression:
         return scripts
     matches = compile_keyword_expression(expression)
     return [script for script in scripts if matches(_haystack(script))]
 
 
-def _haystack(script: Script) -> str:
+def _haystack(script: Case) -> str:
     return f"{script.id} {script.path} {script.header.title}".lower()
 
 

@@ -78,6 +78,13 @@ class Kind:
     # False for kinds that are slow to move (multi-megabyte) or not valid
     # over SMTP: they are generated only when asked for by name.
     in_default_set: bool = True
+    # The kind's own check of a message as it came back from a server (IMAP
+    # BODY[], POP3 RETR), beyond the byte comparison and the integrity hash
+    # the fidelity cases always make: say, that an S/MIME or PGP/MIME
+    # signature still verifies. Returns None when all is well, else the
+    # problem in one line. It gets the whole retrieved message, trace fields
+    # included, and must not raise on a damaged one (a damage is a problem).
+    verify: Callable[[bytes], str | None] | None = None
 
 
 def leaves_of(built: Built) -> tuple[Leaf, ...]:
