@@ -5,9 +5,9 @@ signed entity is built to be fragile in the ways servers go wrong: lines
 ending in spaces and tabs (S/MIME; RFC 3156 §3 forbids them in PGP/MIME,
 where they travel as quoted-printable ``=20``), a long line to re-wrap, a
 ``From `` line to escape, base64 in 64-character lines a gateway might
-re-wrap to 76, and folded Content-Type fields. ``VERIFIERS`` holds each
-kind's check of a retrieved copy; the keys are ``harness.mail.secure.testkeys``
-(TEST ONLY).
+re-wrap to 76, and folded Content-Type fields. Each kind's ``verify`` (also
+in ``VERIFIERS``) checks a retrieved copy; the keys are
+``harness.mail.secure.testkeys`` (TEST ONLY).
 """
 
 from __future__ import annotations
@@ -170,41 +170,48 @@ KINDS = (
             "SEC-NO-REWRAP-NO-WS",
             "XP-SIGNED-E2E",
         ),
+        verify=VERIFIERS["smime-signed"],
     ),
     Kind(
         "smime-signed-8bit",
         "S/MIME multipart/signed with an 8bit first part: bounce, never convert (8BITMIME)",
         smime_signed_8bit,
         ("SEC-SMIME-7BIT-SIGNED", "SEC-SIGNED-OPAQUE", "MIME-8BIT-BINARY", "XP-SIGNED-E2E"),
+        verify=VERIFIERS["smime-signed-8bit"],
     ),
     Kind(
         "smime-opaque-signed",
         "S/MIME application/pkcs7-mime; smime-type=signed-data",
         smime_opaque_signed,
         ("SEC-SMIME-PKCS7-MIME",),
+        verify=VERIFIERS["smime-opaque-signed"],
     ),
     Kind(
         "smime-enveloped",
         "S/MIME application/pkcs7-mime; smime-type=enveloped-data (AES-256-CBC, RSA)",
         smime_enveloped,
         ("SEC-SMIME-PKCS7-MIME",),
+        verify=VERIFIERS["smime-enveloped"],
     ),
     Kind(
         "pgp-signed",
         "PGP/MIME multipart/signed (RFC 3156): QP =20 blanks, a From line, base64 in 64s",
         pgp_signed,
         ("SEC-PGP-SIGNED", "SEC-SIGNED-STRUCTURE", "SEC-NO-FROM-MUNGING", "XP-SIGNED-E2E"),
+        verify=VERIFIERS["pgp-signed"],
     ),
     Kind(
         "pgp-encrypted",
         "PGP/MIME multipart/encrypted (RFC 3156): Version: 1 + armoured message",
         pgp_encrypted,
         ("SEC-PGP-ENCRYPTED",),
+        verify=VERIFIERS["pgp-encrypted"],
     ),
     Kind(
         "pem-legacy",
         "RFC 1421 PEM blocks (MIC-CLEAR, MIC-ONLY, ENCRYPTED) in a text body: fixtures",
         pem_legacy,
         ("XP-SMTP-IMAP-BYTES", "XP-SMTP-POP3-BYTES"),
+        verify=VERIFIERS["pem-legacy"],
     ),
 )
