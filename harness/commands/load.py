@@ -147,7 +147,8 @@ def _report(console: Console, outcome: LoadRun) -> int:
     if outcome.result is None:  # a worker: the master writes the result
         return EXIT_PASSED if outcome.locust_exit == 0 else EXIT_INCOMPLETE
     console.print(summary_renderable(outcome.result))
-    console.print(f"result: {outcome.out_dir / 'load.json'}  locust log: {outcome.log}")
+    out = outcome.out_dir
+    console.print(f"result: {out / 'load.json'}  report: {out / 'report.json'}  log: {outcome.log}")
     return exit_status(outcome.result)
 
 

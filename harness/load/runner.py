@@ -34,6 +34,7 @@ from harness.load.accounts import covered_recipients, matching
 from harness.load.plan import ENV_VAR, RunPlan
 from harness.load.profile import Profile, load_profile, with_overrides
 from harness.load.reference import reference_server
+from harness.load.reporting import write_run_report
 from harness.load.result import LoadResult, read_result
 from harness.targets import REFERENCE, Target, load_target
 
@@ -133,7 +134,9 @@ def execute(options: LoadOptions, progress: Progress | None = None) -> LoadRun:
         return LoadRun(None, code, options.out_dir, log)
     if not plan.result_path.exists():
         raise LoadError(f"locust exited ({code}) without a result; see {log}:\n{_tail(log)}")
-    return LoadRun(read_result(plan.result_path), code, options.out_dir, log)
+    result = read_result(plan.result_path)
+    write_run_report(result, load_target(plan.target_path), options.out_dir, sys.argv)
+    return LoadRun(result, code, options.out_dir, log)
 
 
 @contextlib.contextmanager

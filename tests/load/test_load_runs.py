@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness.load.result import LoadResult, read_result
 from harness.load.runner import free_port, run_load
+from harness.report import read_report
 from tests.load.conftest import LOSSY, REPO, RUN_TIMEOUT, TINY, LossyServer, run_load_cli
 
 CORE_COMMANDS = ("SMTP EHLO", "SMTP RCPT", "SMTP DATA end", "IMAP FETCH headers", "POP3 RETR")
@@ -42,6 +43,9 @@ def test_tiny_profile_against_the_reference_server(tmp_path: Path) -> None:
     assert_clean_delivery(result)
     assert result.messages_per_s > 0 and result.timeline
     assert "latency per command" in outcome.stdout and "load run passed" in outcome.stdout
+    report = read_report(outcome.out_dir / "report.json")
+    assert report.load == result.to_json() and not report.cases
+    assert report.meta.target.name == "reference" and "smtp" in report.meta.target.ports
 
 
 def test_two_processes_merge_into_one_result(reference_target: Path, tmp_path: Path) -> None:
