@@ -120,7 +120,17 @@ def _filename_of(disposition: bytes) -> str | None:
     return email.message_from_bytes(raw, policy=email.policy.default).get_filename()
 
 
-@given(st.text(min_size=1, max_size=80).filter(lambda s: s.strip() == s and "\x00" not in s))
+def _survives_stdlib_unquote(value: str) -> bool:
+    # email.utils.unquote strips one pair of surrounding <> or "" from a decoded
+    # parameter: a stdlib quirk, not an encoding error, so such names are left out.
+    return not (value[:1] + value[-1:] in ("<>", '""') and len(value) >= 2)
+
+
+@given(
+    st.text(min_size=1, max_size=80).filter(
+        lambda s: s.strip() == s and "\x00" not in s and _survives_stdlib_unquote(s)
+    )
+)
 def test_rfc2231_parameters_decode_back(name: str) -> None:
     single = parameter_header(
         "Content-Disposition", "attachment", rfc2231_parameter("filename", name)
