@@ -17,7 +17,7 @@ import enum
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +88,20 @@ class Account:
 
 @dataclass(frozen=True)
 class Relay:
-    """A second, non-local domain the server relays to (for relay and open-relay cases)."""
+    """A second, non-local domain the server relays to (for relay and open-relay cases).
+
+    ``peer`` is the server that receives mail for ``domain``, as a target of
+    its own (its accounts are in ``domain``): the end-to-end cases submit on
+    this target and read the message back there, or send to an unknown user
+    there and expect the bounce back here. A target file names it with
+    ``[relay] target = "FILE"`` (``peer_file``); the reference target starts one.
+    """
 
     domain: str
     sink_host: str | None = None  # where mail for ``domain`` arrives, if the harness can read it
     sink_port: int | None = None
+    peer: Target | None = field(default=None, compare=False)
+    peer_file: str | None = None  # as written in the target file
 
 
 @dataclass(frozen=True)
@@ -121,8 +130,9 @@ class Target:
         return self.accounts[index]
 
 
-def load_target(path: str | os.PathLike[str]) -> Target:
-    """Read and validate a target file."""
+def load_target(path: str | os.PathLike[str], *, follow_peer: bool = True) -> Target:
+    """Read and validate a target file (and the relay peer's, one level deep: two
+    targets may name each other as peers)."""
     file = Path(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -130,7 +140,19 @@ def load_target(path: str | os.PathLike[str]) -> Target:
         raise TargetError(f"{file}: cannot read target file: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise TargetError(f"{file}: not valid TOML: {exc}") from exc
-    return parse_target(data, source=str(file), base_dir=file.parent)
+    target = parse_target(data, source=str(file), base_dir=file.parent)
+    relay = target.relay
+    if follow_peer and relay is not None and relay.peer_file is not None:
+        peer_path = _relative_to(Path(relay.peer_file).expanduser(), file.parent)
+        if peer_path.resolve() == file.resolve():
+            raise TargetError(f"{file}: relay.target: a target cannot be its own relay peer")
+        peer = load_target(peer_path, follow_peer=False)
+        target = replace(target, relay=replace(relay, peer=peer))
+    return target
+
+
+def _relative_to(path: Path, base_dir: Path | None) -> Path:
+    return base_dir / path if not path.is_absolute() and base_dir is not None else path
 
 
 def parse_target(data: Mapping[str, Any], *, source: str, base_dir: Path | None = None) -> Target:
@@ -196,7 +218,7 @@ def _parse_tls(table: TableReader, base_dir: Path | None) -> tuple[bool, Path | 
 
 
 def _parse_relay(table: TableReader) -> Relay:
-    table.reject_unknown(("domain", "sink_host", "sink_port"))
+    table.reject_unknown(("domain", "sink_host", "sink_port", "target"))
     domain = table.string("domain")
     has_host, has_port = table.has("sink_host"), table.has("sink_port")
     if has_host != has_port:
@@ -207,6 +229,7 @@ def _parse_relay(table: TableReader) -> Relay:
         domain=domain,
         sink_host=table.optional_string("sink_host"),
         sink_port=table.integer("sink_port", low=1, high=65535) if has_port else None,
+        peer_file=table.optional_string("target"),
     )
 
 
@@ -231,9 +254,12 @@ def target_to_toml(target: Target) -> dict[str, Any]:
     if target.ca_file is not None:
         data["tls"]["ca_file"] = str(target.ca_file)
     if target.relay is not None:
-        data["relay"] = {
-            key: value for key, value in vars(target.relay).items() if value is not None
-        }
+        relay = target.relay
+        data["relay"] = {"domain": relay.domain}
+        if relay.sink_host is not None and relay.sink_port is not None:
+            data["relay"].update(sink_host=relay.sink_host, sink_port=relay.sink_port)
+        if relay.peer_file is not None:
+            data["relay"]["target"] = relay.peer_file
     return data
 
 

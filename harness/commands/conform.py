@@ -25,7 +25,7 @@ from rich.console import Console
 from harness.capture import CAPTURE_MODES, CaptureError, CaptureMode, CapturePlan, plan_capture
 from harness.conformance.campaign import TargetUnreachable, run_conformance
 from harness.conformance.evidence import RunEvidence
-from harness.conformance.message_case import Case
+from harness.conformance.message_case import Case, MessageCase
 from harness.conformance.progress import CaseProgress
 from harness.conformance.reference import open_target
 from harness.conformance.selection import SuiteError, collect_scripts, select
@@ -198,7 +198,7 @@ async def _run(
 ) -> tuple[Report, Path]:
     """The run and the folder it writes to (known before the run: pcaps go there)."""
     try:
-        async with open_target(options.target) as target:
+        async with open_target(options.target, relay_peer=needs_relay_peer(scripts)) as target:
             out = options.out or out_dir_for(datetime.now(UTC), target.name)
             with CaseProgress(len(scripts), quiet=options.quiet) as progress:
                 report = await run_conformance(
@@ -217,6 +217,11 @@ async def _run(
             raise
         prefix = "capture: " if isinstance(problem, CaptureError) else ""
         raise TargetProblem(f"{prefix}{problem}") from None
+
+
+def needs_relay_peer(cases: Sequence[Case]) -> bool:
+    """Whether a case crosses to a relay peer (the reference target then starts one)."""
+    return any(isinstance(case, MessageCase) and case.journey.needs_peer for case in cases)
 
 
 def _target_problem(error: BaseException) -> BaseException | None:

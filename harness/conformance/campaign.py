@@ -86,7 +86,13 @@ async def run_conformance(
 
 def capture_ports(target: Target) -> list[int]:
     """Every port the run's connections (the harness's and the servers' relay hops) use."""
-    return sorted({service.port for service in target.services.values()})
+    ports = {service.port for service in target.services.values()}
+    relay = target.relay
+    if relay is not None and relay.sink_port is not None:
+        ports.add(relay.sink_port)
+    if relay is not None and relay.peer is not None:
+        ports |= {service.port for service in relay.peer.services.values()}
+    return sorted(ports)
 
 
 def target_info(target: Target, probes: dict[str, ServiceProbe]) -> TargetInfo:

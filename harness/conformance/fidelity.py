@@ -18,76 +18,51 @@ XP-SMTP-POP3-BYTES, XP-SIZE-CONSISTENCY), after the account is emptied:
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Sequence
 
 import trio
 
-from harness.conformance.dialogue import SetupFailed
-from harness.conformance.journey import Courier, JourneyFailed, Retrieved
-from harness.conformance.mailbox import Preparer
+from harness.conformance.crew import PREPARE_S, Crew, run_journey
+from harness.conformance.journey import Courier, Retrieved, Stages
 from harness.conformance.message_case import Message, MessageCase
 from harness.conformance.outcome import Outcome
-from harness.conformance.session import ConnectFailed
 from harness.conformance.transit import describe_difference, difference_excerpts, strip_trace
 from harness.mail import integrity
 from harness.report import Verdict
-from harness.targets import Account, Target
+from harness.targets import Account
 
-PREPARE_S = 60.0
 SLACK_S = 10.0
 COMMANDS_PER_CASE = 12  # commands whose replies are each awaited up to ``timeout``
 
 
-def fidelity_budget(case: MessageCase) -> float:
-    """The longest the case may take: preparing, the message's arrival per reader, commands."""
+def journey_budget(case: MessageCase) -> float:
+    """The longest a case may take: cleaning, the message's arrival per reader, commands."""
     arrivals = case.deliver_within * len(case.read)
     return PREPARE_S + SLACK_S + arrivals + COMMANDS_PER_CASE * case.header.timeout
 
 
-async def run_fidelity(
-    case: MessageCase, target: Target, accounts: Sequence[Account], context: ssl.SSLContext
-) -> Outcome:
-    """Prepare, submit, read back, judge; never raises for the server's faults."""
-    account = accounts[0]
-    preparer = Preparer(target, context, trio.current_time() + PREPARE_S)
-    courier = Courier(target, context, trio.current_time() + fidelity_budget(case))
-    outcome = Outcome(Verdict.PASSED)
-    try:
-        with trio.move_on_after(fidelity_budget(case)) as scope:
-            await preparer.clean(account)
-            outcome = await carry(case, courier, account)
-        if scope.cancelled_caught:
-            outcome = Outcome(Verdict.ERROR, "the case ran over its time budget")
-    except JourneyFailed as failure:
-        outcome = Outcome(Verdict.FAILED, str(failure), failure.expected, failure.received)
-    except (ConnectFailed, SetupFailed) as error:
-        outcome = Outcome(Verdict.ERROR, f"setup failed: {error}")
-    finally:
-        await courier.close_all()
-        with trio.CancelScope(shield=True):
-            for session in preparer.sessions:
-                await session.aclose()
-    outcome.transcripts = {s.name: s.transcript for s in preparer.sessions}
-    outcome.transcripts.update(courier.transcripts)
-    return outcome
+async def run_fidelity(case: MessageCase, stages: Stages) -> Outcome:
+    """Clean account 1, submit to it, read back, judge."""
+    home = stages.home
+    account = home.accounts[0]
 
+    async def journey(crew: Crew) -> Outcome:
+        await crew.clean(home, account)
+        courier = crew.courier(home)
+        service = case.header.service.value
+        await courier.submit(service, account, case.message, [account.user], case.transfer)
+        copies = await read_back(case, courier, account)
+        return judge(case.message, copies, case.trace_fields)
 
-async def carry(case: MessageCase, courier: Courier, account: Account) -> Outcome:
-    service = case.header.service.value
-    await courier.submit(service, account, case.message, [account.user], case.transfer)
-    copies = await read_back(case, courier, account)
-    return judge(case.message, copies, case.trace_fields)
+    return await run_journey(journey_budget(case), journey)
 
 
 async def read_back(case: MessageCase, courier: Courier, account: Account) -> list[Retrieved]:
+    """The message by each protocol of ``read``, each given ``deliver_within`` to be there."""
     copies = []
     for protocol in case.read:
         arrive_by = trio.current_time() + case.deliver_within
-        if protocol == "imap":
-            copies.append(await courier.read_imap(account, arrive_by))
-        else:
-            copies.append(await courier.read_pop3(account, arrive_by))
+        copies.append(await courier.read(protocol, account, arrive_by))
     return copies
 
 

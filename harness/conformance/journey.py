@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import trio
@@ -60,6 +61,25 @@ class JourneyFailed(Exception):
         super().__init__(message)
         self.expected = expected
         self.received = received
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One server of a journey: its target, the accounts leased there, the TLS context."""
+
+    name: str  # "home" (the target) or "peer" (its relay peer): prefixes connection names
+    target: Target
+    accounts: Sequence[Account]
+    context: ssl.SSLContext
+
+    def courier(self, deadline: float) -> Courier:
+        return Courier(self.target, self.context, deadline, prefix=f"{self.name}-")
+
+
+@dataclass(frozen=True)
+class Stages:
+    home: Stage
+    peer: Stage | None = None  # for journeys across a relay pair
 
 
 @dataclass(frozen=True)
@@ -119,14 +139,29 @@ class Courier:
         message: Message,
         recipients: list[str],
         transfer: Transfer,
-    ) -> None:
-        """Submit ``message`` from ``account`` to ``recipients``; every step must be accepted."""
+        *,
+        refusable: bool = False,
+    ) -> str | None:
+        """Submit ``message`` from ``account`` to ``recipients``; every step must be accepted.
+
+        ``refusable``: a 5xx to RCPT is an answer too (the server checked the
+        recipient at once): it is returned, and nothing is sent.
+        """
         session = await self.open(service, account, SessionState.AUTHENTICATED)
         keywords = {k.split()[0].upper() for k in ehlo_keywords(await self._ehlo(session)) if k}
         mail = b"MAIL FROM:<" + account.user.encode() + b">" + mail_parameters(message, keywords)
         await self._step(session, mail, 250, "MAIL FROM")
         for recipient in recipients:
-            await self._step(session, b"RCPT TO:<" + recipient.encode() + b">", 250, "RCPT TO")
+            rcpt = b"RCPT TO:<" + recipient.encode() + b">"
+            if refusable:
+                await session.send(rcpt + b"\r\n")
+                reply = await read_response(session, self.deadline)
+                if reply.raw.startswith(b"5") and not reply.problem:
+                    await session.send(b"QUIT\r\n")
+                    return text_of(reply)
+                self._check(reply, 250, "RCPT TO")
+            else:
+                await self._step(session, rcpt, 250, "RCPT TO")
         if use_bdat(message, transfer):
             chunk = b"BDAT %d LAST\r\n" % len(message.raw) + message.raw
             await self._step(session, chunk, 250, "BDAT LAST", line_end=False)
@@ -136,6 +171,7 @@ class Courier:
                 session, dot_stuff(message.raw), 250, "the end of DATA", line_end=False
             )
         await session.send(b"QUIT\r\n")
+        return None
 
     async def _ehlo(self, session: Session) -> Response:
         """EHLO again after login: what the session may use now (RFC 4954 §4)."""
@@ -146,12 +182,22 @@ class Courier:
     ) -> Response:
         await session.send(data + (b"\r\n" if line_end else b""))
         reply = await read_response(session, self.deadline)
+        self._check(reply, code, what)
+        return reply
+
+    @staticmethod
+    def _check(reply: Response, code: int, what: str) -> None:
         if reply.problem or not reply.raw.startswith(str(code).encode()):
             got = text_of(reply)
             raise JourneyFailed(f"{what}: expected {code}, got {got}", f"S: {code} ...", got)
-        return reply
 
     # --- IMAP ------------------------------------------------------------------------
+
+    async def read(self, protocol: str, account: Account, arrive_by: float) -> Retrieved:
+        """The one message in ``account``'s mailbox, by IMAP or POP3."""
+        if protocol == "imap":
+            return await self.read_imap(account, arrive_by)
+        return await self.read_pop3(account, arrive_by)
 
     async def read_imap(self, account: Account, arrive_by: float) -> Retrieved:
         session = await self.open(self.service_for("imap"), account, SessionState.AUTHENTICATED)

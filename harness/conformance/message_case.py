@@ -56,11 +56,25 @@ FILE_KEYS = {
     "check", "id", "title", "rfc", "section", "level", "service", "read", "transfer",
     "trace_fields", "deliver_within", "timeout", "area", "description", "also", "cases",
 }  # fmt: skip
-CASE_KEYS = {"name", "corpus", "message", "title", "requires", "transfer", "read", "description"}
+CASE_KEYS = {
+    "name", "corpus", "message", "title", "requires", "transfer", "read", "direction",
+    "description",
+}  # fmt: skip
 
 
 class Journey(StrEnum):
     FIDELITY = "fidelity"  # submit on the target, read back from the same account there
+    RELAY = "relay"  # submit on one server of a relay pair, read back on the other
+    BOUNCE = "bounce"  # submit to an unknown user at the relay peer, read the DSN back
+
+    @property
+    def needs_peer(self) -> bool:
+        return self is not Journey.FIDELITY
+
+
+class Direction(StrEnum):
+    OUT = "out"  # from the target's account 1 to the relay peer's account
+    IN = "in"  # from the relay peer's account to the target's account 1
 
 
 class Transfer(StrEnum):
@@ -91,6 +105,7 @@ class MessageCase:
     transfer: Transfer
     trace_fields: tuple[str, ...]
     deliver_within: float  # how long the message may take to arrive, seconds
+    direction: Direction = Direction.OUT
 
     @property
     def id(self) -> str:
@@ -235,10 +250,21 @@ class _CaseFile:
         case_id = f"{self.case_id()}/{name}"
         message = self.message(entry, case_id, index)
         transfer = self.choice(entry, "transfer", Transfer, self.table.get("transfer", "auto"))
+        journey = self.choice(self.table, "check", Journey, "")
+        direction = self.choice(entry, "direction", Direction, "out")
+        needs = requirements(message, transfer)
+        if direction is Direction.IN and (journey is not Journey.RELAY or needs):
+            raise self.fail(
+                "direction",
+                "direction 'in' is for relay cases with a 7-bit message sent by DATA "
+                "(the peer's extensions are not probed)",
+                index,
+            )
         return MessageCase(
             path=self.path,
-            header=self.header(entry, case_id, requirements(message, transfer)),
-            journey=self.choice(self.table, "check", Journey, ""),
+            header=self.header(entry, case_id, needs),
+            journey=journey,
+            direction=direction,
             message=message,
             read=self.readers(entry),
             transfer=transfer,

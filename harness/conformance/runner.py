@@ -23,7 +23,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import trio
 
@@ -74,6 +74,15 @@ class RunConfig:
     jobs: int = 1
     settle_s: float = 2.0
     evidence: RunEvidence | None = None  # packet capture and key logs, when the run keeps them
+    _peer_pool: AccountPool | None = field(default=None, init=False, repr=False)
+
+    def peer_pool(self) -> AccountPool:
+        """The relay peer's accounts, leased like the target's (made on first use)."""
+        if self._peer_pool is None:
+            relay = self.target.relay
+            peer_accounts = relay.peer.accounts if relay is not None and relay.peer else ()
+            self._peer_pool = AccountPool(peer_accounts, settle_s=self.settle_s)
+        return self._peer_pool
 
     def worker_context(self) -> ssl.SSLContext:
         """The TLS context one worker uses: its own when key logs are kept per case."""
