@@ -115,6 +115,9 @@ def test_every_case_gets_a_transcript_and_a_pcap_tshark_reads_and_decrypts(
     assert capture["missing_octets"] == 0 and capture["loss"] == 0.0
     assert capture["expected_octets"] > 0
     assert read_report(out / "report.json").meta.capture == read_report_capture(report)
+    html = (out / "index.html").read_text()
+    assert "2 of 2 cases have a packet trace; 2 complete" in html
+    assert "run: scapy: " in html and "(0.00% loss)" in html
 
 
 def read_report_capture(report: dict[str, Any]) -> CaptureInfo:
@@ -162,6 +165,7 @@ def test_auto_without_the_right_to_capture_says_why_once_and_runs(
     assert report["meta"]["capture"]["backend"] is None
     assert "CAP_NET_RAW" in report["meta"]["capture"]["reason"]
     assert all(case["verdict"] == "passed" for case in report["cases"])
+    assert "no packet capture in this run: packet capture needs" in (out / "index.html").read_text()
 
 
 @needs_capture("scapy")

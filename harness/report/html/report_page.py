@@ -89,14 +89,16 @@ def _run_facts(report: Report, decision: ExitDecision) -> list[tuple[str, str]]:
         ("suites", text(", ".join(meta.suite_paths) or "none recorded")),
         ("command", f"<code>{text(' '.join(meta.command_line))}</code>"),
         ("exit status", f"{text(decision.explain())}<br><span class='muted'>{text(POLICY)}</span>"),
-        ("capture", text(_capture_summary(report.cases))),
+        ("capture", text(_capture_summary(report))),
     ]
 
 
-def _capture_summary(cases: list[CaseResult]) -> str:
+def _capture_summary(report: Report) -> str:
+    cases, capture = report.cases, report.meta.capture
     captured = [case for case in cases if case.pcap]
     if not captured:
-        return "no packet capture in this run"
+        why = f": {capture.reason}" if capture is not None and capture.backend is None else ""
+        return f"no packet capture in this run{why}"
     complete = sum(case.capture_complete is True for case in captured)
     incomplete = sum(case.capture_complete is False for case in captured)
     unknown = len(captured) - complete - incomplete
@@ -106,6 +108,8 @@ def _capture_summary(cases: list[CaseResult]) -> str:
     if unknown:
         parts.append(f"{unknown} not checked")
     parts.append(f"{keylogs} with a TLS key log")
+    if capture is not None and capture.backend is not None:
+        parts.append(f"run: {capture.describe()}")  # the run's measured loss
     return "; ".join(parts)
 
 
