@@ -9,6 +9,7 @@ and a target without a peer must skip them with the reason.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -116,3 +117,22 @@ async def test_without_a_relay_peer_the_cases_are_skipped_with_the_reason() -> N
         (case,) = report.cases
         assert case.verdict is Verdict.SKIPPED
         assert case.reason == "the target's [relay] names no peer target to read b.test mail on"
+
+
+async def test_the_pytest_plugin_runs_message_cases_as_items() -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SUITES / "fidelity"),
+        str(SUITES / "e2e"),
+        "-k",
+        "lone-dot-line or bob-replies or unknown-user",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    done = await trio.run_process(command, capture_stdout=True, capture_stderr=True, check=False)
+    output = done.stdout.decode()
+    assert done.returncode == 0, output + done.stderr.decode()
+    assert "3 passed" in output
