@@ -22,7 +22,7 @@ from typing import TypeVar, TypeVarTuple
 
 import trio
 
-from harness.server.store import mailboxes, messages, relay_queue, users
+from harness.server.store import mailboxes, messages, relay_queue, subscriptions, users
 from harness.server.store.feed import ChangeFeed
 from harness.server.store.mailstore import Mailstore
 from harness.server.store.models import (
@@ -170,10 +170,13 @@ class AsyncMailstore:
             partial(mailboxes.rename_mailbox, user_id=user_id, old=old, new=new)
         )
 
-    async def set_subscribed(self, user_id: int, name: str, subscribed: bool) -> Mailbox:
-        return await self.write(
-            partial(mailboxes.set_subscribed, user_id=user_id, name=name, subscribed=subscribed)
+    async def set_subscribed(self, user_id: int, name: str, subscribed: bool) -> None:
+        await self.write(
+            partial(subscriptions.set_subscribed, user_id=user_id, name=name, subscribed=subscribed)
         )
+
+    async def list_subscriptions(self, user_id: int) -> tuple[str, ...]:
+        return await self._read(self.sync.list_subscriptions, user_id)
 
     async def status(self, mailbox_id: int) -> MailboxStatus:
         return await self._read(self.sync.status, mailbox_id)

@@ -16,9 +16,7 @@ from typing import Any
 from harness.server.store.errors import NoSuchMailbox
 from harness.server.store.models import Mailbox
 
-MAILBOX_COLUMNS = (
-    "id, user_id, name, special_use, subscribed, selectable, uidvalidity, uidnext, highestmodseq"
-)
+MAILBOX_COLUMNS = "id, user_id, name, special_use, selectable, uidvalidity, uidnext, highestmodseq"
 
 
 def mailbox_from_row(row: Any) -> Mailbox:
@@ -27,11 +25,10 @@ def mailbox_from_row(row: Any) -> Mailbox:
         user_id=row[1],
         name=row[2],
         special_use=row[3],
-        subscribed=bool(row[4]),
-        selectable=bool(row[5]),
-        uidvalidity=row[6],
-        uidnext=row[7],
-        highestmodseq=row[8],
+        selectable=bool(row[4]),
+        uidvalidity=row[5],
+        uidnext=row[6],
+        highestmodseq=row[7],
     )
 
 

@@ -1,10 +1,11 @@
-"""Mailboxes: CREATE, DELETE, RENAME, SUBSCRIBE and listing (RFC 3501 §6.3).
+"""Mailboxes: CREATE, DELETE, RENAME and listing (RFC 3501 §6.3).
 
 Names are hierarchical with "/" as the delimiter. Every superior of a
 mailbox exists as a row (CREATE makes missing superiors, as §6.3.3 says a
 server SHOULD; DELETE of a name with inferiors only empties it and marks it
 \\Noselect, §6.3.4), so "does this name have children" is one query and a
-rename can move a whole subtree with one UPDATE.
+rename can move a whole subtree with one UPDATE. Subscriptions are names, not
+mailboxes, and live apart (``subscriptions``).
 """
 
 from __future__ import annotations
@@ -91,18 +92,20 @@ def list_mailboxes(conn: sqlite3.Connection, user_id: int) -> tuple[Mailbox, ...
 
 
 def _insert_mailbox(
-    conn: sqlite3.Connection, user_id: int, name: str, special_use: str | None, subscribed: bool
+    conn: sqlite3.Connection, user_id: int, name: str, special_use: str | None
 ) -> None:
     conn.execute(
-        """INSERT INTO mailboxes (user_id, name, special_use, subscribed, uidvalidity)
-           VALUES (?, ?, ?, ?, ?)""",
-        (user_id, name, special_use, int(subscribed), new_uidvalidity(conn)),
+        """INSERT INTO mailboxes (user_id, name, special_use, uidvalidity)
+           VALUES (?, ?, ?, ?)""",
+        (user_id, name, special_use, new_uidvalidity(conn)),
     )
 
 
 def create_default_mailboxes(conn: sqlite3.Connection, user_id: int) -> None:
+    """The defaults, each subscribed so that clients listing LSUB see them."""
     for name, special_use in DEFAULT_MAILBOXES:
-        _insert_mailbox(conn, user_id, name, special_use, subscribed=True)
+        _insert_mailbox(conn, user_id, name, special_use)
+        conn.execute("INSERT INTO subscriptions (user_id, name) VALUES (?, ?)", (user_id, name))
 
 
 def create_mailbox(
@@ -122,9 +125,9 @@ def create_mailbox(
         raise MailboxExists(f"mailbox {name!r} exists")
     for superior in superiors(name):
         if find_mailbox_by_name(conn, user_id, superior) is None:
-            _insert_mailbox(conn, user_id, superior, None, subscribed=False)
+            _insert_mailbox(conn, user_id, superior, None)
     if existing is None:
-        _insert_mailbox(conn, user_id, name, special_use, subscribed=False)
+        _insert_mailbox(conn, user_id, name, special_use)
     else:  # a fresh mailbox under an old name: new UIDVALIDITY, UIDs from 1
         conn.execute(
             """UPDATE mailboxes SET selectable = 1, special_use = ?, uidvalidity = ?,
@@ -185,7 +188,7 @@ def rename_mailbox(
         return _rename_inbox(conn, log, source, target)
     for superior in superiors(target):
         if find_mailbox_by_name(conn, user_id, superior) is None:
-            _insert_mailbox(conn, user_id, superior, None, subscribed=False)
+            _insert_mailbox(conn, user_id, superior, None)
     prefix = source.name + DELIMITER
     conn.execute(
         """UPDATE mailboxes SET name = :new || substr(name, :cut)
@@ -209,12 +212,3 @@ def _rename_inbox(conn: sqlite3.Connection, log: ChangeLog, inbox: Mailbox, targ
     ]
     move_messages(conn, log, source_id=inbox.id, uids=uids, destination_id=created.id)
     return require_mailbox(conn, created.id)
-
-
-def set_subscribed(
-    conn: sqlite3.Connection, log: ChangeLog, *, user_id: int, name: str, subscribed: bool
-) -> Mailbox:
-    """SUBSCRIBE / UNSUBSCRIBE (RFC 3501 §6.3.6-7); only existing names (a MAY)."""
-    mailbox = require_mailbox_by_name(conn, user_id, name)
-    conn.execute("UPDATE mailboxes SET subscribed = ? WHERE id = ?", (int(subscribed), mailbox.id))
-    return require_mailbox(conn, mailbox.id)

@@ -16,7 +16,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from harness.server.store import mailboxes, messages, queries, relay_queue, users
+from harness.server.store import (
+    mailboxes,
+    messages,
+    queries,
+    relay_queue,
+    subscriptions,
+    users,
+)
 from harness.server.store.changes import ChangeHub, Subscription
 from harness.server.store.errors import NoSuchUser
 from harness.server.store.mailbox_state import require_mailbox
@@ -157,10 +164,13 @@ class Mailstore:
     def rename_mailbox(self, user_id: int, old: str, new: str) -> Mailbox:
         return self.write(partial(mailboxes.rename_mailbox, user_id=user_id, old=old, new=new))
 
-    def set_subscribed(self, user_id: int, name: str, subscribed: bool) -> Mailbox:
-        return self.write(
-            partial(mailboxes.set_subscribed, user_id=user_id, name=name, subscribed=subscribed)
+    def set_subscribed(self, user_id: int, name: str, subscribed: bool) -> None:
+        self.write(
+            partial(subscriptions.set_subscribed, user_id=user_id, name=name, subscribed=subscribed)
         )
+
+    def list_subscriptions(self, user_id: int) -> tuple[str, ...]:
+        return self.read(partial(subscriptions.list_subscriptions, user_id=user_id))
 
     def status(self, mailbox_id: int) -> MailboxStatus:
         return self.read(partial(queries.mailbox_status, mailbox_id=mailbox_id))

@@ -52,7 +52,6 @@ class Mailbox:
     user_id: int
     name: str  # full hierarchical name, "/"-delimited; INBOX always upper case
     special_use: str | None  # RFC 6154 attribute, e.g. "\\Sent"
-    subscribed: bool
     selectable: bool  # False: the name only holds inferiors (\Noselect)
     uidvalidity: int
     uidnext: int

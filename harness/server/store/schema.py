@@ -18,9 +18,10 @@ same transaction that dropped its last reference.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS counters (
@@ -43,13 +44,17 @@ CREATE TABLE IF NOT EXISTS mailboxes (
     user_id       INTEGER NOT NULL REFERENCES users(id),
     name          TEXT NOT NULL,
     special_use   TEXT,
-    subscribed    INTEGER NOT NULL DEFAULT 0,
     selectable    INTEGER NOT NULL DEFAULT 1,
     uidvalidity   INTEGER NOT NULL,
     uidnext       INTEGER NOT NULL DEFAULT 1,
     highestmodseq INTEGER NOT NULL DEFAULT 1,
     UNIQUE (user_id, name)
 );
+CREATE TABLE IF NOT EXISTS subscriptions (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name    TEXT NOT NULL,
+    PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS contents (
     id     INTEGER PRIMARY KEY,
     sha256 BLOB NOT NULL UNIQUE,
@@ -93,11 +98,27 @@ CREATE INDEX IF NOT EXISTS relay_queue_due ON relay_queue (status, next_attempt)
 CREATE INDEX IF NOT EXISTS relay_queue_by_content ON relay_queue (content_id);
 """
 
-# _UPGRADES[n - 1] takes a version-n store to version n + 1. A new store gets
-# every column from _TABLES; an empty one (version 0) skips the upgrades too.
-_UPGRADES = (
+
+def _subscriptions_outlive_mailboxes(conn: sqlite3.Connection) -> None:
+    """3: subscriptions move from a mailbox column to a table of names, so a
+    subscription survives DELETE (RFC 3501 §6.3.9). _TABLES has made the table."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(mailboxes)")}
+    if "subscribed" not in columns:  # the mailboxes table was only just created
+        return
+    conn.execute(
+        """INSERT OR IGNORE INTO subscriptions (user_id, name)
+           SELECT user_id, name FROM mailboxes WHERE subscribed"""
+    )
+    conn.execute("ALTER TABLE mailboxes DROP COLUMN subscribed")
+
+
+# _UPGRADES[n - 1] takes a version-n store to version n + 1, after _TABLES has
+# created any table that is new. A new store gets every column from _TABLES;
+# an empty one (version 0) skips the upgrades too.
+_UPGRADES: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     # 2: the relay queue keeps the envelope parameters (BODY, RET, ENVID, NOTIFY...)
     "ALTER TABLE relay_queue ADD COLUMN options TEXT NOT NULL DEFAULT '{}'",
+    _subscriptions_outlive_mailboxes,
 )
 assert len(_UPGRADES) == SCHEMA_VERSION - 1
 
@@ -138,6 +159,9 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         if statement.strip():
             conn.execute(statement)
     for upgrade in _UPGRADES[version - 1 :] if version else ():
-        conn.execute(upgrade)
+        if isinstance(upgrade, str):
+            conn.execute(upgrade)
+        else:
+            upgrade(conn)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     conn.execute("COMMIT")

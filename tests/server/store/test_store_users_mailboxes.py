@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from harness.server.store import (
+    STORE_FILENAME,
     Credentials,
     InvalidAddress,
     InvalidMailboxName,
@@ -33,7 +37,8 @@ def test_new_user_gets_inbox_and_special_use_mailboxes(store: Mailstore, alice: 
         "Archive": "\\Archive",
     }
     assert names(store, alice)[0] == "INBOX"
-    assert all(m.subscribed and m.selectable for m in store.list_mailboxes(alice.id))
+    assert all(m.selectable for m in store.list_mailboxes(alice.id))
+    assert store.list_subscriptions(alice.id) == tuple(names(store, alice))
 
 
 def test_user_names_are_addresses_matched_without_case(store: Mailstore, alice: User) -> None:
@@ -150,10 +155,49 @@ def test_rename_inbox_moves_messages_and_leaves_inbox_empty(store: Mailstore, al
     assert "INBOX/Sub" in names(store, alice)  # §6.3.5: inferiors of INBOX stay
 
 
-def test_subscribe_and_unsubscribe(store: Mailstore, alice: User) -> None:
-    created = store.create_mailbox(alice.id, "Lists")
-    assert not created.subscribed
-    assert store.set_subscribed(alice.id, "Lists", True).subscribed
-    assert not store.set_subscribed(alice.id, "Lists", False).subscribed
-    with pytest.raises(NoSuchMailbox):
-        store.set_subscribed(alice.id, "Missing", True)
+def test_subscriptions_are_names_that_outlive_mailboxes(store: Mailstore, alice: User) -> None:
+    store.create_mailbox(alice.id, "Lists/Old")
+    store.set_subscribed(alice.id, "lists/old", True)  # not INBOX: case is kept
+    store.set_subscribed(alice.id, "Lists/Old", True)
+    store.set_subscribed(alice.id, "inbox/Ghost", True)  # no such mailbox: allowed
+    subscribed = store.list_subscriptions(alice.id)
+    assert {"lists/old", "Lists/Old", "INBOX/Ghost"} <= set(subscribed)
+    store.delete_mailbox(alice.id, "Lists/Old")  # RFC 3501 §6.3.9: the name stays
+    store.rename_mailbox(alice.id, "Lists", "Letters")  # RFC 9051 §6.3.6: so here too
+    assert store.list_subscriptions(alice.id) == subscribed
+    store.set_subscribed(alice.id, "Lists/Old", False)
+    store.set_subscribed(alice.id, "Lists/Old", False)  # not subscribed: no error
+    assert "Lists/Old" not in store.list_subscriptions(alice.id)
+    with pytest.raises(InvalidMailboxName):
+        store.set_subscribed(alice.id, "bad/%", True)
+
+
+def test_version_2_store_moves_subscriptions_to_their_own_table(tmp_path: Path) -> None:
+    data = tmp_path / "old"
+    data.mkdir()
+    with sqlite3.connect(data / STORE_FILENAME) as conn:  # version 2: a mailbox column
+        conn.executescript(
+            """CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE
+                 COLLATE NOCASE, domain TEXT NOT NULL COLLATE NOCASE, password_hash TEXT,
+                 scram_salt BLOB, scram_iterations INTEGER, scram_stored_key BLOB,
+                 scram_server_key BLOB, cram_secret TEXT);
+               CREATE TABLE mailboxes (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL
+                 REFERENCES users(id), name TEXT NOT NULL, special_use TEXT,
+                 subscribed INTEGER NOT NULL DEFAULT 0, selectable INTEGER NOT NULL DEFAULT 1,
+                 uidvalidity INTEGER NOT NULL, uidnext INTEGER NOT NULL DEFAULT 1,
+                 highestmodseq INTEGER NOT NULL DEFAULT 1, UNIQUE (user_id, name));
+               INSERT INTO users (id, name, domain) VALUES (1, 'alice@example.test',
+                 'example.test');
+               INSERT INTO mailboxes (user_id, name, subscribed, uidvalidity) VALUES
+                 (1, 'INBOX', 1, 1), (1, 'Quiet', 0, 2), (1, 'Kept', 1, 3);
+               PRAGMA user_version = 2;"""
+        )
+    with Mailstore(data) as store:
+        assert store.list_subscriptions(1) == ("INBOX", "Kept")
+        assert [m.name for m in store.list_mailboxes(1)] == ["INBOX", "Kept", "Quiet"]
+        store.delete_mailbox(1, "Kept")
+        assert store.list_subscriptions(1) == ("INBOX", "Kept")
+    with sqlite3.connect(data / STORE_FILENAME) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(mailboxes)")}
+        assert "subscribed" not in columns
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)

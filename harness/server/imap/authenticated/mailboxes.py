@@ -78,7 +78,10 @@ async def rename(s: Session, command: Rename) -> Done:
 
 
 async def subscribe(s: Session, command: Subscribe | Unsubscribe) -> Done:
-    """RFC 9051 §6.3.7-8; the store accepts existing names only (a MAY, §6.3.7)."""
+    """RFC 9051 §6.3.7-8: any valid name, existing or not (checking is a MAY),
+    and both are idempotent. A subscription outlives its mailbox (RFC 3501
+    §6.3.9 "MUST NOT unilaterally remove"), and RENAME leaves it on the old
+    name (RFC 9051 §6.3.6), so neither DELETE nor RENAME touches the list."""
     name = s.mailbox_name(command.mailbox)
     try:
         await s.ctx.store.set_subscribed(s.account.id, name, isinstance(command, Subscribe))

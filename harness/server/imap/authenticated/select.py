@@ -102,7 +102,7 @@ async def _emit_selection_data(s: Session, view: SelectedMailbox) -> None:
     _ok(s, ResponseCode("HIGHESTMODSEQ", mailbox.highestmodseq), "highest modseq")
     if s.rev2:  # RFC 9051 §6.3.2: "the server MUST return a LIST response"
         everything = await s.ctx.store.list_mailboxes(s.account.id)
-        attributes = list_attributes(mailbox, everything, subscribed=False)
+        attributes = list_attributes(mailbox, mailbox.name, everything, subscribed=False)
         s.emit(ListResponse(attributes, DELIMITER, s.wire_name(mailbox.name)))
 
 
