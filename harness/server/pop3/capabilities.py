@@ -1,9 +1,11 @@
 """CAPA (RFC 2449 §5) and LANG (RFC 6856 §3): valid in AUTHORIZATION and TRANSACTION.
 
-The list says what works *now* (RFC 2449 §5 lets it change with the state):
-USER and SASL appear only where a login is allowed (so not before STLS while
-TLS is required, and not after login); STLS only on a STARTTLS listener
-before TLS. Every capability listed works; nothing is probed for.
+The list follows the session's TLS state: USER and SASL appear only where a
+login is allowed (so not before STLS while TLS is required), STLS only on a
+STARTTLS listener before TLS and login. Logging in removes nothing else: RFC
+2449 §5, "Capabilities available in the AUTHORIZATION state MUST be announced
+in both states", and §6.2 (USER) and §6.3 (SASL) say "both / no". Every
+capability listed works in AUTHORIZATION; nothing is probed for.
 
     TOP, UIDL, USER          RFC 2449 §6.1, §6.2, §6.8 (RFC 1939 optional commands)
     SASL mech...             RFC 2449 §6.3, RFC 5034
@@ -49,14 +51,14 @@ _ALWAYS = (
 def capabilities(session: Pop3Session) -> list[Capability]:
     """The capability list for the session as it is now."""
     listed = list(_ALWAYS)
-    if session.conn.state is not Pop3State.AUTHORIZATION:
-        return listed
     mechanisms = session.ctx.auth.mechanisms(tls=session.tls)
     if session.ctx.auth.may_authenticate(tls=session.tls):
         listed.append(Capability("USER"))
     if mechanisms:
         listed.append(Capability("SASL", mechanisms))
-    if session.listener.tls is TLSMode.STARTTLS and not session.tls:
+    # RFC 2595 §4: STLS is "Only permitted in AUTHORIZATION state"
+    authorizing = session.conn.state is Pop3State.AUTHORIZATION
+    if authorizing and session.listener.tls is TLSMode.STARTTLS and not session.tls:
         listed.append(Capability("STLS"))
     return listed
 

@@ -87,6 +87,26 @@ async def test_capa_before_and_after_stls(tmp_path: Path) -> None:
             assert tag in before and tag in after
 
 
+async def test_capa_after_login_still_lists_user_and_sasl(tmp_path: Path) -> None:
+    async with pop3_server(tmp_path) as server:
+
+        def session() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+            client = poplib.POP3(server.host, server.port("pop3"), timeout=10)
+            client.stls(tls_context(server))
+            before = client.capa()
+            client.user(ALICE[0])
+            client.pass_(ALICE[1])
+            after = client.capa()
+            client.quit()
+            return before, after
+
+        before, after = await in_thread(session)
+        # RFC 2449 §5: "Capabilities available in the AUTHORIZATION state MUST
+        # be announced in both states."
+        assert after == before and "USER" in after
+        assert after["SASL"] == ["SCRAM-SHA-256", "PLAIN", "LOGIN"]
+
+
 async def test_pop3s_with_implicit_tls(tmp_path: Path) -> None:
     async with pop3_server(tmp_path) as server:
         await seed(server, BOB[0], MESSAGES[1])

@@ -218,7 +218,8 @@ async def test_utf8_lang_and_capa_follow_the_state(tmp_path: Path) -> None:
     assert not utf8_late.ok  # RFC 6856 §2: only in AUTHORIZATION
     names = {p.name for p in capa.parts if isinstance(p, Capability)}
     assert {"TOP", "UIDL", "PIPELINING"} <= names
-    assert not names & {"USER", "SASL", "STLS"}  # no login offered once logged in
+    assert {"USER", "SASL"} <= names  # RFC 2449 §5: announced in both states
+    assert "STLS" not in names  # RFC 2595 §4: "Only permitted in AUTHORIZATION state"
 
 
 async def test_a_client_that_stops_reading_a_retr_is_cut_off(tmp_path: Path) -> None:
