@@ -11,7 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 from harness.report.html.cases import capture_links, case_blocks, tag_value
+from harness.report.html.load_section import load_outcome, load_section
 from harness.report.html.markup import SEVERITY, attr, duration, facts, page, table, text, worst
+from harness.report.load_data import LoadFacts, read_load
 from harness.report.model import LEVELS, CaseResult, Report, Verdict
 from harness.report.plots import Bar, horizontal_bar_chart, stacked_bar
 from harness.report.policy import ExitDecision, exit_decision
@@ -29,15 +31,19 @@ def render_html(
     """The page; ``decision`` is the run's exit decision (the default policy when None)."""
     decision = decision or exit_decision(report)
     meta = report.meta
+    load = read_load(report.load)
     body = [
         _summary(report, decision),
+        load_section(load, link_base) if load is not None else "",
         _matrix_section(report),
         _plots_section(report),
-        _cases_section(report, link_base),
+        _cases_section(report, link_base) if report.cases or load is None else "",
     ]
-    title = f"mailharness: {meta.target.name}: {'passed' if decision.status == 0 else 'failed'}"
-    outcome = "passed" if decision.status == 0 else "failed"
-    return page(title, _header(report, decision), "\n".join(body), outcome=outcome)
+    # a load run that failed its SLO gates fails the page as it failed the run
+    passed = decision.status == 0 and (load is None or load.passed)
+    title = f"mailharness: {meta.target.name}: {'passed' if passed else 'failed'}"
+    outcome = "passed" if passed else "failed"
+    return page(title, _header(report, decision, load), "\n".join(body), outcome=outcome)
 
 
 def write_html(
@@ -48,13 +54,17 @@ def write_html(
     Path(path).write_text(html, encoding="utf-8", errors="replace")
 
 
-def _header(report: Report, decision: ExitDecision) -> str:
+def _header(report: Report, decision: ExitDecision, load: LoadFacts | None) -> str:
     meta = report.meta
-    word = "passed" if decision.status == 0 else "failed"
+    word = "passed" if decision.status == 0 and (load is None or load.passed) else "failed"
+    kind = "load" if load is not None and not report.cases else "conformance"
+    explained = decision.explain() if report.cases or load is None else ""
+    if load is not None:
+        explained += f"{'; ' if explained else ''}load {load_outcome(load)}"
     return (
-        f"<h1>mailharness conformance: {text(meta.target.name)}</h1>"
+        f"<h1>mailharness {kind}: {text(meta.target.name)}</h1>"
         f'<p class="outcome"><strong>{word.upper()}</strong> '
-        f"{text(decision.explain())}</p>"
+        f"{text(explained)}</p>"
         f'<p class="muted">{text(meta.target.host)} · {report.summary.total} cases · '
         f"{meta.duration_s:.1f} s · {text(meta.started.isoformat(timespec='seconds'))}</p>"
     )
@@ -67,9 +77,11 @@ def _summary(report: Report, decision: ExitDecision) -> str:
         for v in Verdict
     )
     total = f'<div class="card"><span class="n">{report.summary.total}</span>cases</div>'
+    # a load run has no cases: no verdict cards to show for it
+    shown = f'<div class="cards">{cards}{total}</div>' if report.cases or not report.load else ""
     return (
         '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>'
-        f'<div class="cards">{cards}{total}</div>'
+        f"{shown}"
         f"{facts(_run_facts(report, decision))}"
         f"{_target_details(report)}</section>"
     )
@@ -88,13 +100,25 @@ def _run_facts(report: Report, decision: ExitDecision) -> list[tuple[str, str]]:
         ("machine", text(f"{machine.hostname} · {machine.platform} · Python {machine.python}")),
         ("suites", text(", ".join(meta.suite_paths) or "none recorded")),
         ("command", f"<code>{text(' '.join(meta.command_line))}</code>"),
-        ("exit status", f"{text(decision.explain())}<br><span class='muted'>{text(POLICY)}</span>"),
+        _exit_fact(report, decision),
         ("capture", text(_capture_summary(report))),
     ]
 
 
+def _exit_fact(report: Report, decision: ExitDecision) -> tuple[str, str]:
+    load = read_load(report.load)
+    if load is not None and not report.cases:
+        return ("exit status", text(f"load {load_outcome(load)} (SLO gates set the exit status)"))
+    explained = f"{text(decision.explain())}<br><span class='muted'>{text(POLICY)}</span>"
+    if load is not None:
+        explained += f"<br>{text(f'load {load_outcome(load)}')}"
+    return ("exit status", explained)
+
+
 def _capture_summary(report: Report) -> str:
     cases, capture = report.cases, report.meta.capture
+    if not cases and capture is not None and capture.backend is not None:
+        return f"run: {capture.describe()}"  # a load run: one pcap for the run
     captured = [case for case in cases if case.pcap]
     if not captured:
         why = f": {capture.reason}" if capture is not None and capture.backend is None else ""
