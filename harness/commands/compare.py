@@ -20,6 +20,7 @@ from harness.report.compare import (
     compare_reports,
     load_report,
 )
+from harness.report.compare_load import LoadThreshold
 from harness.report.compare_tables import outcome_line, pair_summary
 from harness.report.compare_text import render_compare_markdown, render_compare_text
 from harness.report.html.compare_page import render_compare_html
@@ -41,8 +42,15 @@ it adds a side-by-side matrix (say: the reference server, Dovecot+Postfix, and
 the server you are building). Runs from different mailharness versions,
 machines or suite sets are compared with a warning.
 
-Exit status: 1 when HEAD regressed against BASE, 0 when it did not, 2 when an
-input cannot be read as a report.
+Load runs (report.json with a load section, from 'mailharness load') add
+load deltas: per-command p50/p95/p99, throughput, error rate, delivery
+latency, integrity counts and SLO verdicts. Changes past 1.2x are listed
+as load regressions; they set the exit status only with --load-threshold R.
+Comparing a load run with a conformance run warns.
+
+Exit status: 1 when HEAD regressed against BASE (with --load-threshold: also
+a load regression), 0 when it did not, 2 when an input cannot be read as a
+report.
 """
 
 EXAMPLES = """\
@@ -50,6 +58,7 @@ examples:
   mailharness compare reports/runs/0501-reference reports/runs/0502-reference
   mailharness compare main.json pr.json --format markdown --out compare.md
   mailharness compare ref/ dovecot/ mine/ --format html --out matrix.html
+  mailharness compare load-main/ load-pr/ --load-threshold 1.2   # fail on a 20% slowdown
 """
 
 
@@ -86,6 +95,20 @@ def add_parser(subparsers: Any) -> None:
         default=DurationThreshold.min_ms,
         help="... and the difference exceeds MS milliseconds (default 100)",
     )
+    parser.add_argument(
+        "--load-threshold",
+        metavar="R",
+        type=_ratio,
+        help="load runs: a p95/p99 or delivery p95 R times slower, or throughput R times lower,"
+        " is a regression that sets the exit status (listed past 1.2x without it)",
+    )
+
+
+def _ratio(text: str) -> float:
+    value = float(text)
+    if value <= 1:
+        raise argparse.ArgumentTypeError(f"a ratio above 1, got {value:g}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +116,12 @@ def run(args: argparse.Namespace) -> int:
         reports = [load_report(path) for path in [args.base, args.head, *args.more]]
     except CompareInputError as error:
         return _usage_error(str(error))
-    result = compare_reports(reports, DurationThreshold(args.min_ratio, args.min_ms))
+    load = (
+        LoadThreshold(args.load_threshold, gate=True)
+        if args.load_threshold is not None
+        else LoadThreshold()
+    )
+    result = compare_reports(reports, DurationThreshold(args.min_ratio, args.min_ms), load)
     rendered = RENDERERS[args.format](result)
     if args.out is None:
         sys.stdout.write(rendered)

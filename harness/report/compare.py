@@ -6,9 +6,10 @@ other report (the first of them, HEAD, decides the exit status) and, with
 more than two reports, a side-by-side ``ConformanceMatrix``.
 
 The model is plain dataclasses so new kinds of difference slot in beside the
-existing ones: load runs will add their metric deltas (latency percentiles,
-throughput, errors) as another field of ``PairComparison``, computed from the
-reports' ``load`` sections, without changing what is here.
+existing ones: load runs add their metric deltas (latency percentiles,
+throughput, errors, delivery, integrity; ``harness.report.compare_load``) as
+the ``load`` field of ``PairComparison``, computed from the reports' ``load``
+sections.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from harness.report.compare_load import (
+    LoadComparison,
+    LoadThreshold,
+    compare_load,
+    load_comparability,
+)
+from harness.report.load_data import read_load
 from harness.report.model import Capabilities, CaseResult, Report, ReportFormatError, Verdict
 
 REPORT_FILE = "report.json"  # the report inside a run directory
@@ -123,6 +131,7 @@ class PairComparison:
     durations: list[DurationChange] = field(default_factory=list)
     meta: list[MetaChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    load: LoadComparison | None = None  # both reports are load runs
 
     def of_kind(self, kind: FlipKind) -> list[VerdictFlip]:
         return [flip for flip in self.flips if flip.kind is kind]
@@ -180,9 +189,15 @@ class CompareResult:
         return list(dict.fromkeys(w for pair in self.pairs for w in pair.warnings))
 
     @property
+    def load_regressed(self) -> bool:
+        """HEAD's load regressions past the threshold, when asked to gate on them."""
+        load = self.head.load
+        return load is not None and bool(load.gating_regressions)
+
+    @property
     def status(self) -> int:
         """1 when HEAD regressed against BASE (CI gates on this), else 0."""
-        return 1 if self.head.regressions else 0
+        return 1 if self.head.regressions or self.load_regressed else 0
 
 
 def report_path(path: Path | str) -> Path:
@@ -222,19 +237,25 @@ def _short_source(source: str) -> str:
 
 
 def compare_reports(
-    reports: Sequence[LoadedReport], threshold: DurationThreshold | None = None
+    reports: Sequence[LoadedReport],
+    threshold: DurationThreshold | None = None,
+    load_threshold: LoadThreshold | None = None,
 ) -> CompareResult:
     if len(reports) < 2:
         raise ValueError("compare needs at least two reports")
     loaded = unique_labels(reports)
     base = loaded[0]
-    pairs = [compare_pair(base, other, threshold or DurationThreshold()) for other in loaded[1:]]
+    durations, load = threshold or DurationThreshold(), load_threshold or LoadThreshold()
+    pairs = [compare_pair(base, other, durations, load) for other in loaded[1:]]
     matrix = conformance_matrix(loaded) if len(loaded) > 2 else None
     return CompareResult(loaded, pairs, matrix)
 
 
 def compare_pair(
-    base: LoadedReport, head: LoadedReport, threshold: DurationThreshold
+    base: LoadedReport,
+    head: LoadedReport,
+    threshold: DurationThreshold,
+    load_threshold: LoadThreshold | None = None,
 ) -> PairComparison:
     before = {case.id: case for case in base.report.cases}
     after = {case.id: case for case in head.report.cases}
@@ -252,8 +273,21 @@ def compare_pair(
         capabilities=capability_changes(base.report, head.report),
         durations=_duration_changes(before, after, common, threshold),
         meta=meta_changes(base.report, head.report),
-        warnings=comparability_warnings(base, head),
+        warnings=comparability_warnings(base, head) + load_warnings(base, head),
+        load=_load_comparison(base.report, head.report, load_threshold or LoadThreshold()),
     )
+
+
+def _load_comparison(base: Report, head: Report, threshold: LoadThreshold) -> LoadComparison | None:
+    old, new = read_load(base.load), read_load(head.load)
+    if old is None or new is None:
+        return None
+    return compare_load(old, new, threshold)
+
+
+def load_warnings(base: LoadedReport, head: LoadedReport) -> list[str]:
+    old, new = read_load(base.report.load), read_load(head.report.load)
+    return load_comparability(base.label, old, head.label, new)
 
 
 def _duration_changes(

@@ -1,8 +1,8 @@
 """A comparison as titled tables, the one shape the text, Markdown and HTML outputs render.
 
 Each renderer turns ``Table`` into its own syntax, so the three always show
-the same facts in the same order, and a new kind of difference (load metric
-deltas, later) is one more function returning a ``Table``.
+the same facts in the same order, and a new kind of difference is one more
+function returning a ``Table`` (the load deltas: ``compare_load_tables``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def pair_summary(pair: PairComparison) -> str:
         _count(len(pair.capabilities), "capability change"),
         _count(len(pair.durations), "duration change"),
     ]
+    if pair.load is not None:
+        counts.append(_count(len(pair.load.regressions), "load regression"))
     # Regressions are always counted, so "0 regressions" is said, not implied.
     shown = [counts[0], *(c for c in counts[1:] if not c.startswith("0 "))]
     return f"{pair.head} against {pair.base}: " + ", ".join(shown)
@@ -63,11 +65,13 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
 def outcome_line(result: CompareResult) -> str:
     head = result.head
     if result.status:
-        cases = _count(len(head.regressions), "case")
-        return (
-            f"exit 1: {head.head} regressed against {head.base}:"
-            f" {cases} passed there and failed or errored here"
-        )
+        reasons = []
+        if head.regressions:
+            cases = _count(len(head.regressions), "case")
+            reasons.append(f"{cases} passed there and failed or errored here")
+        if result.load_regressed and head.load is not None:
+            reasons.append(_count(len(head.load.regressions), "load regression"))
+        return f"exit 1: {head.head} regressed against {head.base}: " + "; ".join(reasons)
     return f"exit 0: {head.head} has no regression against {head.base}"
 
 
@@ -84,6 +88,11 @@ def pair_tables(pair: PairComparison, threshold: DurationThreshold | None = None
         lambda: _meta_table(pair),
     ]
     tables = [build() for build in builders]
+    if pair.load is not None:
+        # imported here: compare_load_tables builds on this module's Table
+        from harness.report.compare_load_tables import load_tables
+
+        tables[3:3] = load_tables(pair.load, pair.base, pair.head)  # after the verdict flips
     return [table for table in tables if table.rows]
 
 

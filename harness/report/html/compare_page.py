@@ -8,6 +8,7 @@ and with more than two reports the side-by-side matrix lists every case
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from harness.report.compare import CompareResult, ConformanceMatrix
 from harness.report.compare_tables import (
@@ -20,6 +21,7 @@ from harness.report.compare_tables import (
 )
 from harness.report.compare_text import role
 from harness.report.html.markup import badge, page, table, text
+from harness.report.load_data import read_load
 from harness.report.model import Verdict
 
 
@@ -54,13 +56,21 @@ def _reports(result: CompareResult) -> str:
             f"<td><code>{text(loaded.source)}</code></td>",
             f"<td>{text(loaded.report.meta.started.isoformat(timespec='seconds'))}</td>",
             f"<td class='num'>{loaded.report.summary.total}</td>",
+            f"<td>{text(_load_words(loaded.report.load))}</td>",
         ]
         for i, loaded in enumerate(result.reports)
     ]
     return (
         '<section aria-labelledby="reports"><h2 id="reports">Reports compared</h2>'
-        f"{table(['role', 'report', 'source', 'started', 'cases'], rows)}</section>"
+        f"{table(['role', 'report', 'source', 'started', 'cases', 'load'], rows)}</section>"
     )
+
+
+def _load_words(load: dict[str, Any] | None) -> str:
+    facts = read_load(load)
+    if facts is None:
+        return "–"
+    return f"{facts.profile}: {facts.messages_per_s:.1f} messages/s"
 
 
 def _warnings(warnings: list[str]) -> str:
