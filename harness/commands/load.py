@@ -16,13 +16,19 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.load.profile import ProfileError
+from harness.load.capacity import CapacitySpec, with_options
+from harness.load.capacity_search import search_capacity
+from harness.load.capture import LOAD_CAPTURE_MODES
+from harness.load.profile import load_profile
 from harness.load.reference import ReferenceServerError
-from harness.load.result import LoadResult
+from harness.load.result import CapacityStep, LoadResult
 from harness.load.runner import LoadError, LoadOptions, LoadRun, LoadUsageError, execute
 from harness.load.summary import progress_line, summary_renderable
 from harness.load.units import parse_duration
+from harness.report.html import write_html
+from harness.report.model import read_report
 from harness.targets import REFERENCE, TargetError
+from harness.tomlkeys import SettingsError
 
 EXIT_PASSED, EXIT_SLO, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -35,7 +41,16 @@ integrity count (every message carries an id and a hash: lost, duplicated,
 corrupted). SLO gates in the profile set the exit status.
 
 Locust runs headless in its own process; every run is bounded by the
-profile's stages, its max_messages, and a hard time cap.
+profile's stages, its max_messages, and a hard time cap. The output folder
+gets load.json, report.json and index.html (the HTML report).
+
+--capacity steps the open-loop arrival rate (--start, --step, --max, or the
+profile's [capacity] table) until an SLO gate breaks, each step a bounded
+run of its own, and reports the highest rate that held.
+
+--capture tcpdump|auto writes one pcap for the run (load.pcap, TLS keys in
+load.keys) and measures its loss against the octets the load clients
+counted on each connection.
 """
 
 EXAMPLES = """\
@@ -44,6 +59,8 @@ examples:
   mailharness load loadtests/profiles/steady.toml --target dovecot.toml --processes 2
   mailharness load loadtests/profiles/ramp.toml --users 40 --duration 2m --out runs/ramp
   mailharness load loadtests/profiles/steady.toml --rate 50      # open loop, 50 messages/s
+  mailharness load loadtests/profiles/steady.toml --capacity --start 20 --step 20 --max 200
+  mailharness load loadtests/profiles/smoke.toml --capture tcpdump
   mailharness load steady.toml --target t.toml --master --expect-workers 2 --master-port 5557
   mailharness load steady.toml --target t.toml --worker --master-port 5557   # (twice)
 
@@ -78,7 +95,31 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow a target that is not on loopback"
     )
+    parser.add_argument(
+        "--capture",
+        choices=LOAD_CAPTURE_MODES,
+        default="off",
+        help="one pcap for the run with its loss measured: tcpdump, auto (when possible), off",
+    )
+    _capacity_options(parser)
     _distributed_options(parser)
+
+
+def _capacity_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "capacity search (open loop, rate stepped until an SLO breaks)"
+    )
+    group.add_argument("--capacity", action="store_true", help="search the highest rate that holds")
+    group.add_argument("--start", type=_positive_float, help="first rate, messages/s")
+    group.add_argument("--step", type=_positive_float, help="rate added per step (default: start)")
+    group.add_argument("--max", type=_positive_float, dest="max_rate", help="last rate tried")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero, got {value:g}")
+    return value
 
 
 def _distributed_options(parser: argparse.ArgumentParser) -> None:
@@ -126,6 +167,7 @@ def options_from(args: argparse.Namespace) -> LoadOptions:
         master_host=args.master_host,
         master_port=args.master_port,
         allow_remote=args.allow_remote,
+        capture=args.capture,
     )
 
 
@@ -133,8 +175,13 @@ def run(args: argparse.Namespace) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=120)
     show = None if args.quiet or args.worker else _ProgressPrinter(console)
     try:
-        outcome = execute(options_from(args), show)
-    except (ProfileError, TargetError, LoadUsageError) as exc:
+        options = options_from(args)
+        if args.capacity:
+            spec = _capacity_spec(args)
+            outcome = search_capacity(options, spec, show, _StepPrinter(console, args.quiet))
+        else:
+            outcome = execute(options, show)
+    except (SettingsError, TargetError, LoadUsageError) as exc:
         print(f"mailharness load: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (LoadError, ReferenceServerError) as exc:
@@ -143,19 +190,52 @@ def run(args: argparse.Namespace) -> int:
     return _report(console, outcome)
 
 
+def _capacity_spec(args: argparse.Namespace) -> CapacitySpec:
+    if args.worker or args.master or args.rate is not None:
+        raise LoadUsageError("--capacity runs on its own: no --rate, --master or --worker")
+    profile = load_profile(args.profile)
+    return with_options(profile.capacity, start=args.start, step=args.step, max_rate=args.max_rate)
+
+
 def _report(console: Console, outcome: LoadRun) -> int:
     if outcome.result is None:  # a worker: the master writes the result
         return EXIT_PASSED if outcome.locust_exit == 0 else EXIT_INCOMPLETE
     console.print(summary_renderable(outcome.result))
     out = outcome.out_dir
-    console.print(f"result: {out / 'load.json'}  report: {out / 'report.json'}  log: {outcome.log}")
+    page = write_page(out)
+    console.print(f"result: {out / 'load.json'}  report: {page}  log: {outcome.log}")
     return exit_status(outcome.result)
+
+
+def write_page(out: Path) -> Path:
+    """index.html beside report.json: the load section of the HTML report."""
+    page = out / "index.html"
+    write_html(read_report(out / "report.json"), page)
+    return page
 
 
 def exit_status(result: LoadResult) -> int:
     if not result.complete:
         return EXIT_INCOMPLETE
     return EXIT_PASSED if result.passed else EXIT_SLO
+
+
+class _StepPrinter:
+    """One line per capacity step as it ends."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console = console
+        self.quiet = quiet
+
+    def __call__(self, step: CapacityStep) -> None:
+        if self.quiet:
+            return
+        verdict = "held" if step.passed else "BROKE: " + ", ".join(step.failed_gates)
+        self.console.print(
+            f"capacity step {step.rate:g}/s: {step.messages_per_s:.1f} acked/s, "
+            f"{step.late_starts} late starts: {verdict}",
+            highlight=False,
+        )
 
 
 class _ProgressPrinter:

@@ -8,7 +8,9 @@ the corpus helpers), ``histograms`` (mergeable HDR latency), ``metrics``
 ``result`` (the ``load`` section of report.json), ``sweep`` (end-of-run
 mailbox collection), ``runner`` (``run_load``: starts locust in its own
 process), ``summary`` (terminal tables) and ``clients`` (blocking protocol
-clients).
+clients); ``capacity`` and ``capacity_search`` (step the open-loop rate until
+an SLO breaks), ``capture`` and ``wirecount`` (--capture: one tcpdump pcap per
+run, its loss measured against the clients' per-connection octet counts).
 
 Locust side (imported only inside the locust process): ``users`` (SMTP
 sender, IMAP reader, POP3 downloader) and ``engine`` (load shape, the

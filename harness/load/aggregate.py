@@ -71,6 +71,7 @@ class Aggregator:
         self.late_starts = 0
         self.snapshots = 0
         self.delivered_keys: set[Key] = set()
+        self.connections: list[list[Any]] = []  # --capture runs: every process's ledger
 
     # -- merging -----------------------------------------------------------------
 
@@ -84,6 +85,7 @@ class Aggregator:
         self.sent += snapshot["sent"]
         self.refused += snapshot["refused"]
         self.late_starts += snapshot["late_starts"]
+        self.connections.extend(snapshot.get("connections", ()))
         for message_id, recipient, at in snapshot["acks"]:
             self.acknowledge(message_id, recipient, at)
         for message_id, recipient, copy, at, intact, source in snapshot["seen"]:

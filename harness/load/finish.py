@@ -135,7 +135,8 @@ def _timeline(aggregator: Aggregator, started_epoch: float) -> list[TimelinePoin
 
 def _delivery(aggregator: Aggregator, facts: RunFacts) -> Delivery:
     latency = histograms.summary(aggregator.delivery, 1000.0)
-    lost = sorted(aggregator.outstanding)
+    checked = facts.profile.check_delivery
+    lost = sorted(aggregator.outstanding) if checked else []
     duplicated = aggregator.duplicated()
     corrupted = aggregator.corrupted()
     delivered = len(aggregator.delivered_keys)
@@ -162,6 +163,7 @@ def _delivery(aggregator: Aggregator, facts: RunFacts) -> Delivery:
         lost_ids=[_label(key) for key in lost[:LISTED_IDS]],
         duplicated_ids=[_label(key) for key in sorted(duplicated)[:LISTED_IDS]],
         corrupted_ids=[_label(key) for key in sorted(corrupted)[:LISTED_IDS]],
+        checked=checked,
     )
 
 

@@ -74,6 +74,7 @@ class Recorder:
         self.sent = 0
         self.refused = 0
         self.late_starts = 0
+        self.connections: list[list[Any]] = []  # [client port, server port, opened, out, in]
 
     def on_request(
         self,
@@ -118,6 +119,12 @@ class Recorder:
         key naming that stored message, e.g. "imap:INBOX:<uidvalidity>:<uid>")."""
         self.seen.append([message_id, recipient.lower(), copy, at, intact, source])
 
+    def connection_closed(
+        self, client_port: int, server_port: int, opened: float, octets_out: int, octets_in: int
+    ) -> None:
+        """A ``ConnectionLedger``: kept only in --capture runs (the pcap is checked against it)."""
+        self.connections.append([client_port, server_port, opened, octets_out, octets_in])
+
     def schedule_slipped(self) -> None:
         self.late_starts += 1
 
@@ -138,6 +145,7 @@ class Recorder:
             "sent": self.sent,
             "refused": self.refused,
             "late_starts": self.late_starts,
+            "connections": self.connections,
         }
         self._reset()
         return snapshot

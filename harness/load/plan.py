@@ -22,6 +22,7 @@ from harness.targets import Target, load_target
 ENV_VAR = "MAILHARNESS_LOAD_PLAN"
 RESULT_FILE = "load.json"
 PROGRESS_FILE = "progress.json"
+CONNECTIONS_FILE = "connections.json"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class RunPlan:
     duration: float | None = None  # --duration
     processes: int = 1  # load-generating processes the run expects
     settle_timeout: float = 15.0  # how long the master waits for workers' final metrics
+    record_connections: bool = False  # --capture: the clients' per-connection octet counts
+    keylog: str | None = None  # --capture: the TLS key log beside the pcap
 
     def profile(self) -> Profile:
         profile = load_profile(self.profile_path)
@@ -47,6 +50,10 @@ class RunPlan:
     @property
     def result_path(self) -> Path:
         return Path(self.out_dir) / RESULT_FILE
+
+    @property
+    def connections_path(self) -> Path:
+        return Path(self.out_dir) / CONNECTIONS_FILE
 
     @property
     def progress_path(self) -> Path:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.load.capacity import CapacitySpec, parse_capacity
 from harness.load.slo import SloSpec, parse_slo
 from harness.load.units import parse_duration, parse_size
 from harness.mail.sizes import SIZE_MIX, SizeBand
@@ -38,7 +39,17 @@ KIND_KEYS = {
     "imap": ("idle", "move", "move_to", "expunge"),
     "pop3": ("mode",),
 }
-_TOP_KEYS = ("name", "description", "run", "users", "stages", "message", "accounts", "slo")
+_TOP_KEYS = (
+    "name",
+    "description",
+    "run",
+    "users",
+    "stages",
+    "message",
+    "accounts",
+    "slo",
+    "capacity",
+)
 _RUN_KEYS = (
     "duration",
     "max_duration",
@@ -49,6 +60,7 @@ _RUN_KEYS = (
     "grace",
     "seed",
     "timeout",
+    "check_delivery",
 )
 
 
@@ -110,6 +122,9 @@ class Profile:
     sizes: tuple[SizeBand, ...]
     accounts: AccountSpec
     slo: SloSpec
+    # False for targets that keep nothing (smtp-sink): no readers, no sweep, no lost count
+    check_delivery: bool = True
+    capacity: CapacitySpec | None = None  # the [capacity] search, when the profile has one
     source: str = field(default="<memory>", compare=False)
 
     @property
@@ -180,6 +195,8 @@ def parse_profile(data: dict[str, Any], *, source: str) -> Profile:
         sizes=_parse_sizes(top.table_at("message")),
         accounts=_parse_accounts(top.table_at("accounts")),
         slo=parse_slo(top.table_at("slo")),
+        check_delivery=run.boolean("check_delivery", True),
+        capacity=parse_capacity(top.table_at("capacity")),
         source=source,
     )
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from harness import __version__
-from harness.load.result import LoadResult
-from harness.report.model import Machine, Meta, Report, TargetInfo, write_report
+from harness.load.result import CaptureSummary, LoadResult
+from harness.report.model import CaptureInfo, Machine, Meta, Report, TargetInfo, write_report
 from harness.targets import Target
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -33,8 +33,27 @@ def run_report(result: LoadResult, target: Target, command_line: list[str]) -> R
         git_commit=_git_commit(),
         suite_paths=[result.profile_path],
         command_line=command_line,
+        capture=_capture_info(result.capture),
     )
     return Report(meta=meta, cases=[], load=result.to_json())
+
+
+def _capture_info(summary: CaptureSummary | None) -> CaptureInfo | None:
+    """The report's run-wide capture facts; the load section keeps the rest."""
+    if summary is None:
+        return None
+    return CaptureInfo(
+        mode=summary.mode,
+        backend=summary.backend,
+        reason=summary.reason,
+        pcap=summary.pcap,
+        packets=summary.packets,
+        kernel_drops=summary.kernel_drops,
+        connections=summary.connections,
+        complete_connections=summary.complete_connections,
+        expected_octets=summary.expected_octets,
+        missing_octets=summary.missing_octets,
+    )
 
 
 def write_run_report(result: LoadResult, target: Target, out_dir: Path, argv: list[str]) -> Path:

@@ -74,6 +74,9 @@ class Delivery:
     lost_ids: list[str] = field(default_factory=list)  # the first few, for a person to look up
     duplicated_ids: list[str] = field(default_factory=list)
     corrupted_ids: list[str] = field(default_factory=list)
+    # False: the profile turned delivery checks off (a sink that keeps nothing):
+    # nothing was looked for, so nothing counts as lost and the integrity gates are off
+    checked: bool = True
 
 
 @dataclass
@@ -83,6 +86,73 @@ class SloVerdict:
     actual: float | None  # None: no samples to judge (the gate fails)
     unit: str  # ms | s | ratio | count
     passed: bool
+
+
+@dataclass
+class CapacityStep:
+    """One rate tried by a capacity search (``harness.load.capacity``)."""
+
+    rate: float  # the open-loop arrival rate offered, messages/s
+    passed: bool  # complete and every SLO gate held
+    complete: bool
+    messages_per_s: float  # what the server acknowledged
+    late_starts: int  # arrivals the generator started behind schedule
+    generator_bound: bool  # so many late starts that the generator, not the server, set the pace
+    error_rate: float
+    failed_gates: list[str]
+    out_dir: str  # the step's own run folder, relative to the search's
+
+
+@dataclass
+class Capacity:
+    """A capacity search: open-loop rates stepped up until an SLO broke."""
+
+    start: float
+    step: float
+    max: float
+    step_duration_s: float
+    steps: list[CapacityStep]
+    highest_passing_rate: float | None  # None: not even the first rate held
+    stopped_by: str  # slo | max | generator | incomplete
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Capacity:
+        values = _known(cls, data)
+        values["steps"] = [CapacityStep(**_known(CapacityStep, s)) for s in data["steps"]]
+        return cls(**values)
+
+
+@dataclass
+class CaptureSummary:
+    """The run's packet capture and how much of what the load clients moved it holds.
+
+    ``expected_octets`` is what the load clients counted on their sockets
+    (both directions, every connection they opened and closed); each such
+    connection is found in the pcap by its ports and start time and rebuilt
+    by sequence number. A direction's missing octets are the larger of its
+    holes (sequence ranges never captured) and its shortfall (octets the
+    client counted minus octets captured); over TLS the client counts
+    plaintext and the capture holds records, so there only holes show loss.
+    """
+
+    mode: str  # --capture: auto | tcpdump | off
+    backend: str | None  # None: no capture (reason says why)
+    reason: str
+    pcap: str | None = None  # relative to the run folder
+    keylog: str | None = None
+    packets: int | None = None  # written by the backend
+    kernel_drops: int | None = None  # tcpdump's "dropped by kernel"
+    connections: int = 0  # recorded by the load clients
+    connections_found: int = 0  # of those, found in the pcap
+    complete_connections: int = 0  # found with nothing missing
+    expected_octets: int = 0
+    captured_octets: int = 0  # of the recorded connections, rebuilt from the pcap
+    missing_octets: int = 0
+    pcap_octets: int = 0  # TCP payload of every connection in the pcap (sweep, others)
+
+    @property
+    def loss(self) -> float:
+        return self.missing_octets / self.expected_octets if self.expected_octets else 0.0
 
 
 @dataclass
@@ -112,12 +182,17 @@ class LoadResult:
     delivery: Delivery
     slo: list[SloVerdict]
     warnings: list[str] = field(default_factory=list)
+    capacity: Capacity | None = None  # a capacity search: every step, the highest rate held
+    capture: CaptureSummary | None = None  # --capture: the pcap and its measured loss
 
     def command(self, name: str) -> CommandStats | None:
         return next((stats for stats in self.commands if stats.name == name), None)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if self.capture is not None:
+            data["capture"]["loss"] = round(self.capture.loss, 6)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LoadResult:
@@ -128,6 +203,10 @@ class LoadResult:
         values["timeline"] = [TimelinePoint(**_known(TimelinePoint, p)) for p in data["timeline"]]
         values["delivery"] = Delivery(**_known(Delivery, data["delivery"]))
         values["slo"] = [SloVerdict(**_known(SloVerdict, v)) for v in data["slo"]]
+        if data.get("capacity") is not None:
+            values["capacity"] = Capacity.from_json(data["capacity"])
+        if data.get("capture") is not None:
+            values["capture"] = CaptureSummary(**_known(CaptureSummary, data["capture"]))
         return cls(**values)
 
 

@@ -30,12 +30,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.capture import CaptureError, TcpdumpCapture
 from harness.load.accounts import covered_recipients, matching
+from harness.load.capture import (
+    KEYLOG_FILE,
+    CaptureChoice,
+    choose_capture,
+    measure,
+    not_captured,
+    start_capture,
+)
 from harness.load.plan import ENV_VAR, RunPlan
 from harness.load.profile import Profile, load_profile, with_overrides
 from harness.load.reference import reference_server
 from harness.load.reporting import write_run_report
-from harness.load.result import LoadResult, read_result
+from harness.load.result import LoadResult, read_result, write_result
 from harness.targets import REFERENCE, Target, load_target
 
 ENTRY = Path(__file__).resolve().parent / "entry" / "locustfile.py"
@@ -70,6 +79,7 @@ class LoadOptions:
     master_host: str = "127.0.0.1"
     master_port: int = 0  # master: 0 = a free port; worker: required
     allow_remote: bool = False
+    capture: str = "off"  # auto | tcpdump | off: one pcap for the run, loss measured
 
 
 @dataclass(frozen=True)
@@ -113,34 +123,80 @@ def run_load(
 
 
 def execute(options: LoadOptions, progress: Progress | None = None) -> LoadRun:
-    # a bad profile or override fails before a reference server is started
+    check_options(options)  # a bad profile or override fails before a server is started
+    capture = capture_choice(options)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    with target_file(options) as target_path:
+        return run_on(options, target_path, capture, progress)
+
+
+def check_options(options: LoadOptions) -> None:
     with_overrides(
         load_profile(options.profile),
         users=options.users,
         rate=options.rate,
         duration=options.duration,
     )
+
+
+def capture_choice(options: LoadOptions) -> CaptureChoice:
+    """Workers never capture: the master's machine does (LoadUsageError if impossible)."""
+    mode = "off" if options.role == "worker" else options.capture
+    try:
+        return choose_capture(mode)
+    except CaptureError as exc:
+        raise LoadUsageError(str(exc)) from None
+
+
+def run_on(
+    options: LoadOptions,
+    target_path: Path,
+    capture: CaptureChoice,
+    progress: Progress | None = None,
+) -> LoadRun:
+    """One locust run against a target file that exists (and a server that runs)."""
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    with _target_file(options) as target_path:
-        plan = make_plan(options, target_path)
-        plan_path = options.out_dir / "plan.json"
-        plan.write(plan_path)
-        plan.result_path.unlink(missing_ok=True)
-        plan.progress_path.unlink(missing_ok=True)
-        command = locust_command(options, plan)
-        log = options.out_dir / ("locust-worker.log" if options.role == "worker" else "locust.log")
+    plan = make_plan(options, target_path, capture)
+    plan_path = options.out_dir / "plan.json"
+    plan.write(plan_path)
+    for stale in (plan.result_path, plan.progress_path, plan.connections_path):
+        stale.unlink(missing_ok=True)
+    command = locust_command(options, plan)
+    log = options.out_dir / ("locust-worker.log" if options.role == "worker" else "locust.log")
+    tcpdump = _start_capture(capture, options.out_dir, plan)
+    try:
         code = _run_locust(command, plan_path, log, _time_cap(plan), progress, plan)
+    finally:
+        stats = tcpdump.stop() if tcpdump is not None else None
     if options.role == "worker":
         return LoadRun(None, code, options.out_dir, log)
     if not plan.result_path.exists():
         raise LoadError(f"locust exited ({code}) without a result; see {log}:\n{_tail(log)}")
     result = read_result(plan.result_path)
+    if capture.mode != "off":
+        target = load_target(plan.target_path)
+        result.capture = (
+            measure(capture, stats, plan.connections_path, target)
+            if stats
+            else not_captured(capture)
+        )
+        write_result(result, plan.result_path)
     write_run_report(result, load_target(plan.target_path), options.out_dir, sys.argv)
     return LoadRun(result, code, options.out_dir, log)
 
 
+def _start_capture(capture: CaptureChoice, out_dir: Path, plan: RunPlan) -> TcpdumpCapture | None:
+    if not capture.enabled:
+        return None
+    try:
+        return start_capture(out_dir, plan.target())
+    except CaptureError as exc:
+        raise LoadError(f"the capture did not start: {exc}") from None
+
+
 @contextlib.contextmanager
-def _target_file(options: LoadOptions) -> Iterator[Path]:
+def target_file(options: LoadOptions) -> Iterator[Path]:
+    """The target file to run against: the given one, or a reference server's, for the run."""
     if options.target != REFERENCE:
         path = Path(options.target)
         _check_loopback(path, options.allow_remote)
@@ -171,7 +227,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def make_plan(options: LoadOptions, target_path: Path) -> RunPlan:
+def make_plan(
+    options: LoadOptions, target_path: Path, capture: CaptureChoice | None = None
+) -> RunPlan:
+    captured = capture is not None and capture.enabled
     plan = RunPlan(
         profile_path=str(options.profile.resolve()),
         target_path=str(target_path.resolve()),
@@ -182,6 +241,8 @@ def make_plan(options: LoadOptions, target_path: Path) -> RunPlan:
         rate=options.rate,
         duration=options.duration,
         processes=options.processes or (options.expect_workers if options.role == "master" else 1),
+        record_connections=captured,
+        keylog=str((options.out_dir / KEYLOG_FILE).resolve()) if captured else None,
     )
     check_fit(plan.profile(), plan.target())  # fail here, before anything starts
     return plan

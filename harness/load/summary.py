@@ -15,6 +15,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from harness.load.capture import describe as describe_capture
 from harness.load.result import LoadResult
 
 
@@ -24,6 +25,8 @@ def summary_renderable(result: LoadResult) -> RenderableType:
         _commands(result),
         _delivery(result),
         *([_slo(result)] if result.slo else []),
+        *([_capacity(result)] if result.capacity else []),
+        *([Text(describe_capture(result.capture))] if result.capture else []),
         *(Text(f"warning: {w}", style="yellow") for w in result.warnings),
         _verdict(result),
     )
@@ -105,6 +108,33 @@ def _slo(result: LoadResult) -> Table:
             f"{verdict.limit:g} {verdict.unit}",
             actual,
             Text("pass", style="green") if verdict.passed else Text("FAIL", style="bold red"),
+        )
+    return table
+
+
+def _capacity(result: LoadResult) -> Table:
+    capacity = result.capacity
+    assert capacity is not None
+    held = capacity.highest_passing_rate
+    title = (
+        f"capacity: {held:g} messages/s held (stopped by {capacity.stopped_by})"
+        if held is not None
+        else f"capacity: not even {capacity.start:g} messages/s held"
+    )
+    table = Table(title=title, show_edge=False)
+    for column in ("offered/s", "acked/s", "late starts", "error rate", "verdict", "failed gates"):
+        table.add_column(column, justify="left" if column == "failed gates" else "right")
+    for step in capacity.steps:
+        verdict = Text("held", style="green") if step.passed else Text("BROKE", style="bold red")
+        if step.generator_bound:
+            verdict.append(" (generator-bound)", style="yellow")
+        table.add_row(
+            f"{step.rate:g}",
+            f"{step.messages_per_s:.1f}",
+            str(step.late_starts),
+            f"{step.error_rate:.2%}",
+            verdict,
+            ", ".join(step.failed_gates),
         )
     return table
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +46,14 @@ class ConnectionLost(Exception):
     """The session cannot go on; the failed request has already been reported."""
 
 
+class ConnectionLedger(Protocol):
+    """Told of each connection when it closes: for checking a packet capture against it."""
+
+    def __call__(
+        self, client_port: int, server_port: int, opened: float, octets_out: int, octets_in: int
+    ) -> None: ...
+
+
 class RequestSink(Protocol):
     def __call__(
         self,
@@ -72,6 +80,7 @@ class Endpoint:
     tls: str = "none"  # none | starttls | implicit
     tls_context: ssl.SSLContext | None = None
     timeout: float = 30.0
+    ledger: ConnectionLedger | None = field(default=None, compare=False)  # --capture runs
 
     def context(self) -> ssl.SSLContext:
         return self.tls_context or client_tls_context(verify=False)
@@ -112,8 +121,10 @@ class Wire:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._sock: socket.socket | None = None
-        self.octets_in = 0
+        self.octets_in = 0  # this connection's, plaintext (what TLS carried, decrypted)
         self.octets_out = 0
+        self._opened = 0.0
+        self._ports = (0, 0)
 
     @property
     def connected(self) -> bool:
@@ -128,6 +139,10 @@ class Wire:
         sock = socket.create_connection((endpoint.host, endpoint.port), timeout=endpoint.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
+        self.octets_in = self.octets_out = 0
+        if endpoint.ledger is not None:
+            self._opened = time.time()
+            self._ports = (sock.getsockname()[1], sock.getpeername()[1])
 
     def start_tls(self) -> None:
         self._sock = self.endpoint.context().wrap_socket(
@@ -148,11 +163,15 @@ class Wire:
 
     def close(self) -> None:
         sock, self._sock = self._sock, None
-        if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass  # closing a dead socket: nothing left to release
+        if sock is None:
+            return
+        try:
+            sock.close()
+        except OSError:
+            pass  # closing a dead socket: nothing left to release
+        ledger = self.endpoint.ledger
+        if ledger is not None:
+            ledger(*self._ports, self._opened, self.octets_out, self.octets_in)
 
     def _live(self) -> socket.socket:
         if self._sock is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 
-from harness.load.clients.base import Endpoint, client_tls_context
+from harness.load.clients.base import ConnectionLedger, Endpoint, client_tls_context
 from harness.targets import Target
 
 
@@ -13,7 +13,12 @@ def target_tls_context(target: Target) -> ssl.SSLContext:
 
 
 def endpoint_for(
-    target: Target, service: str, *, timeout: float = 30.0, context: ssl.SSLContext | None = None
+    target: Target,
+    service: str,
+    *,
+    timeout: float = 30.0,
+    context: ssl.SSLContext | None = None,
+    ledger: ConnectionLedger | None = None,
 ) -> Endpoint:
     """The endpoint of ``service`` ("smtp", "imaps"...); TargetError if the target lacks it."""
     entry = target.service(service)
@@ -23,6 +28,7 @@ def endpoint_for(
         tls=entry.tls.value,
         tls_context=context or target_tls_context(target),
         timeout=timeout,
+        ledger=ledger,
     )
 
 

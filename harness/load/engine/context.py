@@ -65,6 +65,9 @@ class RunContext:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def stages_over(self) -> bool:
+        return self.elapsed() >= self.profile.duration
+
     def take_message(self) -> bool:
         """One message of this process's share of ``max_messages``; False when spent."""
         if self._budget <= 0:
@@ -91,8 +94,15 @@ class RunContext:
     def endpoint(self, spec: UserSpec) -> Endpoint:
         if self._tls is None:  # one context per process: sessions share its settings
             self._tls = target_tls_context(self.target)
+            if self.plan.keylog:  # a captured run: Wireshark can read its TLS sessions
+                self._tls.keylog_filename = self.plan.keylog
+        ledger = self.recorder.connection_closed if self.plan.record_connections else None
         return endpoint_for(
-            self.target, spec.service, timeout=self.profile.timeout, context=self._tls
+            self.target,
+            spec.service,
+            timeout=self.profile.timeout,
+            context=self._tls,
+            ledger=ledger,
         )
 
     def sender_interval(self, spec: UserSpec) -> float | None:

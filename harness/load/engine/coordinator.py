@@ -124,6 +124,8 @@ class Coordinator:
             self.warnings.append(f"no final metrics from worker(s) {', '.join(sorted(missing))}")
 
     def _settle(self) -> bool:
+        if not self.context.profile.check_delivery:
+            return True  # the profile looks for nothing (a sink target): nothing to settle
         sweeper = Sweeper(self.context.target, self.context.run_id, self.context.profile.timeout)
         if not sweeper.possible:
             self.warnings.append("the target has no IMAP or POP3 service: deliveries not checked")
@@ -163,9 +165,16 @@ class Coordinator:
             warnings=self.warnings,
         )
         result = build_result(self.aggregator, facts)
+        if self.context.plan.record_connections:
+            self._write_connections()
         write_result(result, self.context.plan.result_path)
         self.written = True
         self.write_progress()
+
+    def _write_connections(self) -> None:
+        """The clients' per-connection octet counts, for the runner's capture check."""
+        path = self.context.plan.connections_path
+        path.write_text(json.dumps(self.aggregator.connections), encoding="utf-8")
 
     def write_progress(self) -> None:
         runner = self.environment.runner

@@ -63,7 +63,9 @@ class SMTPSender(MailUser):
         if not self._open(client):
             return
         for index in range(self.spec.messages_per_connection):
-            if index and not self.load.take_message():
+            # past the last stage the users are about to be stopped: a session must not
+            # go on sending unpaced meanwhile (an open-loop run would count a burst)
+            if index and (self.load.stages_over() or not self.load.take_message()):
                 break
             self._wait_for_slot()
             self._send_one(client)
