@@ -71,11 +71,28 @@ async def on_lang(session: Pop3Session, command: Lang) -> None:
     if command.language is None:
         await session.reply_all([Ok("language listing follows"), *LANGUAGES, MultilineEnd()])
         return
-    wanted = command.language.lower()
-    if wanted == "*" or wanted.partition("-")[0] == "en":
-        await session.ok("language is English")  # RFC 6856 §3: "*" picks the default
-    else:
-        await session.err(f"language {command.language} is not available")
+    selected = _select_language(command.language)
+    if selected is None:  # the client's tag is not echoed: it may not be ASCII
+        await session.err("that language is not available")
+        return
+    # RFC 6856 §3.2: "the server returns a +OK response followed by a single
+    # space, the exact language tag selected, and another space."
+    await session.ok(f"{selected.tag} responses are in {selected.description}")
+
+
+def _select_language(wanted: str) -> LanguageListing | None:
+    """The language a LANG argument picks: "*" the default (RFC 6856 §3.2);
+    tags compare case-insensitively, and a more specific tag ("en-GB") falls
+    back to its prefix (RFC 4647 §3.4 lookup)."""
+    if wanted == "*":
+        return LANGUAGES[0]
+    subtags = wanted.lower().split("-")
+    for length in range(len(subtags), 0, -1):
+        prefix = "-".join(subtags[:length])
+        for listing in LANGUAGES:
+            if listing.tag.lower() == prefix:
+                return listing
+    return None
 
 
 CAPABILITY_COMMANDS: dict[type[Command], CommandHandler] = {Capa: on_capa, Lang: on_lang}

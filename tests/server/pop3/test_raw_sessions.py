@@ -21,6 +21,7 @@ from harness.protocols.pop3 import (
     LanguageListing,
     List,
     Noop,
+    Ok,
     Pass,
     Quit,
     Retr,
@@ -209,12 +210,14 @@ async def test_utf8_lang_and_capa_follow_the_state(tmp_path: Path) -> None:
     async with pop3_server(tmp_path) as server, RawPop3.connect(server) as client:
         assert (await client.command(Utf8())).ok
         languages = await client.command(Lang())
-        assert (await client.command(Lang("*"))).ok
+        chosen = [await client.command(Lang(tag)) for tag in ("*", "EN", "en-GB")]
         assert not (await client.command(Lang("de"))).ok
         await logged_in(client, server, ALICE)
         utf8_late = await client.command(Utf8())
         capa = await client.command(Capa())
     assert languages.parts == [LanguageListing("en", "English")]
+    # RFC 6856 §3.2: "+OK", a space, "the exact language tag selected", a space
+    assert [reply.status for reply in chosen] == [Ok("en responses are in English")] * 3
     assert not utf8_late.ok  # RFC 6856 §2: only in AUTHORIZATION
     names = {p.name for p in capa.parts if isinstance(p, Capability)}
     assert {"TOP", "UIDL", "PIPELINING"} <= names
