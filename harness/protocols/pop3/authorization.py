@@ -65,7 +65,7 @@ def parse_apop(args: bytes | None, utf8: bool) -> Command:
 def parse_auth(args: bytes | None, utf8: bool) -> Command:
     parts = arity("AUTH", params(args, utf8=False), 1, 2)
     if not _MECH.fullmatch(parts[0]):
-        raise CommandSyntaxError("not a SASL mechanism name (RFC 4422 §3.1)")
+        raise CommandSyntaxError("not a SASL mechanism name (RFC 4422 section 3.1)")
     initial = None
     if len(parts) == 2:
         try:

@@ -73,7 +73,7 @@ def parse_capability(line: bytes) -> Capability:
     """A CAPA listing line (without CRLF)."""
     tag, *args = line.split(b" ")
     if not _CAPA_TAG.fullmatch(tag) or not all(_PARAM.fullmatch(arg) for arg in args):
-        raise CommandSyntaxError("capability lines are capa-tag *(SP param) (RFC 2449 §9)")
+        raise CommandSyntaxError("capability lines are capa-tag *(SP param) (RFC 2449 section 9)")
     return Capability(tag.decode("ascii"), tuple(arg.decode("ascii") for arg in args))
 
 

@@ -71,8 +71,8 @@ class ClientCore(CoreBase):
         line = format_command(event, utf8=predicted.utf8)
         if len(line) > self.limits.max_command_line:
             raise LocalProtocolError(
-                f"command over {self.limits.max_command_line} octets (RFC 2449 §4); an AUTH "
-                "initial response that does not fit goes after the empty challenge (RFC 5034 §4)"
+                f"command over {self.limits.max_command_line} octets (RFC 2449 section 4); an AUTH "
+                "initial response that does not fit goes after the empty challenge (RFC 5034 section 4)"
             )
         if isinstance(event, Auth):
             self.lines.max_line = self.limits.max_sasl_line

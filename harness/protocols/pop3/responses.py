@@ -48,7 +48,7 @@ def parse_status_line(line: bytes) -> Ok | Err:
     kind = _STATUS.get(status)
     if kind is None:
         if status.upper() in _STATUS:
-            raise ResponseSyntaxError("status must be upper-case +OK/-ERR (RFC 1939 §3)")
+            raise ResponseSyntaxError("status must be upper-case +OK/-ERR (RFC 1939 section 3)")
         raise ResponseSyntaxError(f"not a POP3 status line: {line[:40]!r}")
     code, text = split_code(rest) if sep else (None, b"")
     return kind(decode(text), code)
@@ -75,10 +75,10 @@ def format_status(response: Response, max_line: int) -> bytes:
             raise LocalProtocolError(f"invalid response code {response.code!r}")
         text = b"[" + code + b"]" + (b" " + text if text else b"")
     elif split_code(text)[0] is not None:
-        raise LocalProtocolError("text starting with a [code] needs code= (RFC 2449 §8)")
+        raise LocalProtocolError("text starting with a [code] needs code= (RFC 2449 section 8)")
     line = status + (b" " + text if text else b"") + CRLF
     if len(line) > max_line:
-        raise LocalProtocolError(f"response line over {max_line} octets (RFC 2449 §4)")
+        raise LocalProtocolError(f"response line over {max_line} octets (RFC 2449 section 4)")
     return line
 
 

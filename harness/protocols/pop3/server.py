@@ -81,10 +81,12 @@ class ServerCore(CoreBase):
             line = self.lines.next_line()
         except LineTooLong as exc:
             self._leave_sasl()
-            raise self._refuse(f"line longer than {exc.limit} octets (RFC 2449 §4)") from None
+            raise self._refuse(
+                f"line longer than {exc.limit} octets (RFC 2449 section 4)"
+            ) from None
         if line is not None and not line.endswith(CRLF):
             self._leave_sasl()
-            raise self._refuse("lines must end with CRLF (RFC 1939 §3)")
+            raise self._refuse("lines must end with CRLF (RFC 1939 section 3)")
         return line
 
     def _command(self, line: bytes) -> Command:
@@ -107,7 +109,7 @@ class ServerCore(CoreBase):
             # RFC 5034 §4: "If the server cannot Base64 decode any client
             # response, it MUST reject the AUTH command with an -ERR reply."
             self._leave_sasl()
-            raise self._refuse("AUTH response is not base64 (RFC 5034 §4)") from None
+            raise self._refuse("AUTH response is not base64 (RFC 5034 section 4)") from None
 
     def _refuse(self, message: str) -> RemoteProtocolError:
         return RemoteProtocolError(message, reply=err_reply(message))
@@ -129,7 +131,7 @@ class ServerCore(CoreBase):
 
     def _greet(self, event: Event) -> bytes:
         if not isinstance(event, Ok | Err):
-            raise LocalProtocolError("the server speaks first: +OK greeting (RFC 1939 §4)")
+            raise LocalProtocolError("the server speaks first: +OK greeting (RFC 1939 section 4)")
         line = format_status(event, self.limits.max_response_line)
         self.session.greeted(isinstance(event, Ok))
         return line
@@ -139,7 +141,7 @@ class ServerCore(CoreBase):
         assert command is not None
         positive = isinstance(response, Ok)
         if positive and isinstance(command, AuthLine) and command.cancelled:
-            raise LocalProtocolError("a cancelled AUTH MUST get -ERR (RFC 5034 §4)")
+            raise LocalProtocolError("a cancelled AUTH MUST get -ERR (RFC 5034 section 4)")
         line = format_status(response, self.limits.max_response_line)
         body = multiline_body(command) if positive and isinstance(command, Command) else None
         if isinstance(command, Auth | AuthLine):

@@ -121,9 +121,9 @@ class Session:
         if type(command) not in allowed:
             return f"{command.keyword} is not allowed in the {self.state.value} state"
         if isinstance(command, Pass) and not self.user_accepted:
-            return "PASS must follow a successful USER (RFC 1939 §7)"
+            return "PASS must follow a successful USER (RFC 1939 section 7)"
         if isinstance(command, Stls) and self.tls:
-            return "TLS is already active (RFC 2595 §4)"
+            return "TLS is already active (RFC 2595 section 4)"
         return None
 
     def greeted(self, positive: bool) -> None:

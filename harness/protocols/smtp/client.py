@@ -86,7 +86,7 @@ class DotStuffer:
         crlf = text.count(b"\r\n")
         trailing_cr = 1 if text.endswith(b"\r") else 0
         if text.count(b"\n") != crlf or text.count(b"\r") - trailing_cr != crlf:
-            raise LocalProtocolError("RFC 5321 §2.3.8: no bare CR or LF in message text")
+            raise LocalProtocolError("RFC 5321 section 2.3.8: no bare CR or LF in message text")
 
 
 class ClientConnection(SMTPConnection, role=Role.CLIENT):
@@ -156,7 +156,9 @@ class ClientConnection(SMTPConnection, role=Role.CLIENT):
 
     def _match(self, reply: Reply) -> None:
         if not self._pending:
-            raise RemoteProtocolError(f"reply {reply.code} answers no command (RFC 5321 §4.2)")
+            raise RemoteProtocolError(
+                f"reply {reply.code} answers no command (RFC 5321 section 4.2)"
+            )
         command = self._pending.popleft()
         if reply.code // 100 == 3 and _THREE_XX.get(type(command)) != reply.code:
             raise RemoteProtocolError(f"{reply.code} is not a reply to {type(command).__name__}")

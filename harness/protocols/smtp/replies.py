@@ -175,7 +175,7 @@ class ReplyDecoder:
         code, sep, text = match.groups()
         if self._texts and code != self._code:
             self._abandon()
-            raise RemoteProtocolError("multi-line reply changes its code (RFC 5321 §4.2.1)")
+            raise RemoteProtocolError("multi-line reply changes its code (RFC 5321 section 4.2.1)")
         self._code = code
         self._texts.append(text.decode("utf-8", "surrogateescape") if text else "")
         if sep == b"-":

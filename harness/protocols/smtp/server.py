@@ -234,7 +234,7 @@ class ServerConnection(SMTPConnection, role=Role.SERVER):
         if 300 <= code < 400 and _THREE_XX.get(kind) != code:
             raise LocalProtocolError(f"{code} is not a reply to {kind.__name__}")
         if isinstance(pending, AuthLine) and pending.cancelled and code != 501:
-            raise LocalProtocolError("RFC 4954 §4: a cancelled AUTH MUST get 501")
+            raise LocalProtocolError("RFC 4954 section 4: a cancelled AUTH MUST get 501")
         if isinstance(pending, ChunkEnd) and code < 300:
             self._bdat_octets += pending.size
 

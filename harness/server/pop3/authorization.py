@@ -39,7 +39,7 @@ from harness.server.pop3.maildrop import Maildrop
 from harness.server.pop3.session_state import CommandHandler, Pop3Session
 from harness.targets import TLSMode
 
-TLS_REQUIRED = "TLS is required before authentication: use STLS (RFC 2595 §2.3)"
+TLS_REQUIRED = "TLS is required before authentication: use STLS (RFC 2595 section 2.3)"
 LOGIN_FAILED = "authentication failed"
 
 

@@ -62,17 +62,17 @@ def refusal(
     """Why the message cannot be relayed to a hop offering ``ext``, or None."""
     binary = envelope.body == "BINARYMIME"
     if binary and not ("BINARYMIME" in ext and "CHUNKING" in ext):
-        return Refusal("5.6.3", "next hop offers no BINARYMIME with CHUNKING (RFC 3030 §3)")
+        return Refusal("5.6.3", "next hop offers no BINARYMIME with CHUNKING (RFC 3030 section 3)")
     if not binary and has_bare_newline(content):
-        return Refusal("5.6.0", "message has a bare CR or LF (RFC 5321 §2.3.8), not sent")
+        return Refusal("5.6.0", "message has a bare CR or LF (RFC 5321 section 2.3.8), not sent")
     if not binary and is_8bit(content) and "8BITMIME" not in ext:
         return Refusal(
             "5.6.3",
             "next hop does not offer 8BITMIME; 8-bit mail is not converted "
-            "(RFC 6152 §3), since conversion breaks signatures (RFC 1847 §2.1)",
+            "(RFC 6152 section 3), since conversion breaks signatures (RFC 1847 section 2.1)",
         )
     if needs_smtputf8(envelope, recipients, content) and "SMTPUTF8" not in ext:
-        return Refusal("5.6.7", "next hop does not offer SMTPUTF8 (RFC 6531 §3.2)")
+        return Refusal("5.6.7", "next hop does not offer SMTPUTF8 (RFC 6531 section 3.2)")
     limit = advertised_size(ext)
     if limit is not None and len(content) > limit:
         return Refusal("5.3.4", f"message of {len(content)} octets exceeds next hop's SIZE {limit}")

@@ -8,6 +8,7 @@ exact octets of a body.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,36 @@ async def test_garbage_and_binary_input_get_err_and_the_session_goes_on(tmp_path
         assert all(line.startswith(b"-ERR ") for line in lines[1 : 1 + len(garbage)])
         assert lines[1 + len(garbage)].startswith(b"-ERR")  # NOOP: not in AUTHORIZATION
         assert lines[2 + len(garbage)].startswith(b"+OK")  # CAPA still answers
+
+
+async def test_replies_are_ascii_until_utf8_is_enabled(tmp_path: Path) -> None:
+    # RFC 6856 §2.1: without UTF8 mode "character strings outside the ASCII
+    # repertoire MUST NOT be sent to the client as is"; RFC 2449 §3: schar is ASCII.
+    refused = [
+        b"XYZZY",
+        b"STAT",
+        b"USER alice@example.test",  # before STLS: TLS is required
+        b"PASS wrong",
+        b"AUTH PLAIN",
+        b"AUTH X-NONE",
+        b"AUTH \xc3\xa9",
+        b"LANG \xc3\xa9",
+        b"APOP alice@example.test 0123",
+        b"USER " + b"x" * 300,
+        b"NOOP\x00",
+    ]
+    async with pop3_server(tmp_path) as server:
+        stream = await trio.open_tcp_stream(server.host, server.port("pop3"))
+        async with stream:
+            await stream.send_all(b"".join(line + b"\r\n" for line in refused) + b"QUIT\r\n")
+            received = b""
+            with trio.fail_after(5):
+                while chunk := await stream.receive_some(4096):
+                    received += chunk
+    lines = received.removesuffix(b"\r\n").split(b"\r\n")
+    assert len(lines) == len(refused) + 2  # the greeting, one reply each, QUIT's +OK
+    assert all(line.startswith(b"-ERR") for line in lines[1:-1]), lines
+    assert all(re.fullmatch(rb"[\x20-\x7e]+", line) for line in lines), lines
 
 
 async def test_an_over_long_line_gets_err_and_the_session_continues(tmp_path: Path) -> None:
