@@ -10,8 +10,9 @@ the harness's own sessions (``session``, ``setup``, ``dialogue``):
   carrying it as it is (RFC 3030).
 * ``read_imap``: ``SELECT INBOX``, ``NOOP`` until a message exists (delivery
   may be queued), then ``FETCH 1 (RFC822.SIZE BODY.PEEK[])``.
-* ``read_pop3``: log in until ``STAT`` counts a message (a maildrop is a
-  snapshot taken at login), ``LIST 1``, ``RETR 1``, un-stuffed.
+* ``read_pop3``: log in (in UTF8 mode when offered, RFC 6856, so a message
+  with UTF-8 header fields comes as stored) until ``STAT`` counts a message
+  (a maildrop is a snapshot taken at login), ``LIST 1``, ``RETR 1``, un-stuffed.
 
 Getting there (connect, TLS, login, SELECT) failing is ``SetupFailed``
 (verdict error); the server refusing the journey itself (the message, a
@@ -40,7 +41,7 @@ from harness.conformance.message_case import Message, Transfer
 from harness.conformance.model import SessionState
 from harness.conformance.response import Response
 from harness.conformance.session import Session, connect
-from harness.conformance.setup import EHLO, bring_to_state
+from harness.conformance.setup import EHLO, bring_to_state, pop3_login, pop3_utf8, secure
 from harness.conformance.transit import unstuff
 from harness.protocols.common import dot_stuff
 from harness.protocols.imap.codec import decode_response
@@ -216,7 +217,7 @@ class Courier:
     async def read_pop3(self, account: Account, arrive_by: float) -> Retrieved:
         service = self.service_for("pop3")
         while True:  # bounded by arrive_by: a login per look (the maildrop is a snapshot)
-            session = await self.open(service, account, SessionState.AUTHENTICATED)
+            session = await self.open_pop3_reader(service, account)
             count = stat_count(await pop3(session, b"STAT", self.deadline))
             if count or trio.current_time() >= arrive_by:
                 break
@@ -234,6 +235,14 @@ class Courier:
         # would be read as QUIT's answer; the copy is what gets judged.
         await session.send(b"QUIT\r\n")
         return Retrieved("pop3", raw, size)
+
+    async def open_pop3_reader(self, service: str, account: Account) -> Session:
+        """Logged in, in UTF8 mode if the server offers it (``setup.pop3_utf8``)."""
+        session = await self.open(service, account, SessionState.GREETED)
+        await secure(session, self.context, self.deadline)
+        await pop3_utf8(session, self.deadline)
+        await pop3_login(session, account, self.deadline)
+        return session
 
 
 def mail_parameters(message: Message, keywords: set[str]) -> bytes:

@@ -26,6 +26,7 @@ from harness.conformance.dialogue import (
     expect_greeting,
     imap,
     imap_string,
+    multiline_lines,
     pop3,
     read_response,
     sasl_plain,
@@ -126,6 +127,20 @@ async def pop3_login(session: Session, account: Account, deadline: float) -> Non
         # RFC 2449 §8.1.2: the previous case's session has not let go of the
         # maildrop yet; the server notices the closed connection shortly.
         await trio.sleep(IN_USE_RETRY_S)
+
+
+async def pop3_utf8(session: Session, deadline: float) -> bool:
+    """Enable UTF8 mode (RFC 6856 §2) when CAPA offers it; whether it was.
+
+    Only valid in AUTHORIZATION, so between TLS and login. A reader that must
+    get a message as stored needs it: without UTF8 mode a server must refuse
+    or downgrade a message with UTF-8 header fields (RFC 6856 §2.1).
+    """
+    capabilities = multiline_lines(await pop3(session, b"CAPA", deadline))
+    if not any(line.split(" ", 1)[0].upper() == "UTF8" for line in capabilities):
+        return False
+    await pop3(session, b"UTF8", deadline)
+    return True
 
 
 async def imap_login(session: Session, account: Account, deadline: float) -> None:

@@ -142,7 +142,8 @@ async def on_stls(session: Pop3Session, command: Stls) -> None:
 
 async def on_utf8(session: Pop3Session, command: Utf8) -> None:
     # RFC 6856 §2: from now on arguments and responses may be UTF-8; the core
-    # accepts UTF-8 arguments once +OK is sent. Mail is sent as stored either way.
+    # accepts UTF-8 arguments once +OK is sent, and RETR/TOP send messages with
+    # UTF-8 header fields, refused until now (transaction._sendable).
     await session.ok("UTF8 enabled")
 
 

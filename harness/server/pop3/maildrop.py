@@ -6,9 +6,10 @@ numbers ... do not change during a session"; deleted messages are only
 UPDATE state, §6) removes them, here by expunging their UIDs from the store.
 A session that ends any other way removes nothing.
 
-Sizes are the exact octets a client un-stuffs from RETR (``wire.wire_size``).
-Messages never change once stored, so each size is computed once per store
-and then cached; for ordinary CRLF mail it equals the stored size anyway.
+Sizes are the exact octets a client un-stuffs from RETR (``wire.wire_form``),
+found in the same scan as whether the header section holds UTF-8 (RFC 6856
+§2.1). Messages never change once stored, so each is scanned once per store
+and then cached; for ordinary CRLF mail the size equals the stored size.
 Message data is read from the store in chunks, so a large message is never
 held whole.
 
@@ -26,7 +27,7 @@ from functools import partial
 
 import trio
 
-from harness.server.pop3.wire import LineEndNormaliser, wire_size
+from harness.server.pop3.wire import LineEndNormaliser, WireForm, wire_form
 from harness.server.store import (
     AsyncMailstore,
     ExpungeResult,
@@ -44,9 +45,9 @@ DELETED = "\\Deleted"
 CHUNK_OCTETS = 1024 * 1024  # what RETR/TOP read and send at a time
 SCAN_CHUNK_OCTETS = 16 * 1024 * 1024  # what the size scan reads at a time
 
-# store -> mailbox id -> (UIDVALIDITY, UID) -> wire size
-_SizeCache = dict[int, dict[tuple[int, int], int]]
-_WIRE_SIZES: weakref.WeakKeyDictionary[Mailstore, _SizeCache] = weakref.WeakKeyDictionary()
+# store -> mailbox id -> (UIDVALIDITY, UID) -> wire size and header kind
+_FormCache = dict[int, dict[tuple[int, int], WireForm]]
+_WIRE_FORMS: weakref.WeakKeyDictionary[Mailstore, _FormCache] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class DropMessage:
     uid: int
     uidl: str
     size: int  # octets as RETR sends them (before stuffing)
+    utf8_header: bool  # needs UTF8 mode to be sent as is (RFC 6856 §2.1)
 
 
 class Maildrop:
@@ -73,10 +75,10 @@ class Maildrop:
         """The account's INBOX as it is now."""
         inbox = await store.inbox(account)
         snapshot = await store.snapshot(inbox.id)
-        sizes = await trio.to_thread.run_sync(_wire_sizes, store.sync, inbox.id, snapshot.messages)
+        forms = await trio.to_thread.run_sync(_wire_forms, store.sync, inbox.id, snapshot.messages)
         messages = [
-            DropMessage(number, info.uid, info.uidl, size)
-            for number, (info, size) in enumerate(zip(snapshot.messages, sizes, strict=True), 1)
+            DropMessage(number, info.uid, info.uidl, form.size, form.non_ascii_header)
+            for number, (info, form) in enumerate(zip(snapshot.messages, forms, strict=True), 1)
         ]
         return cls(store, inbox.id, messages)
 
@@ -119,7 +121,7 @@ class Maildrop:
         op = partial(remove_messages, mailbox_id=self.mailbox_id, uids=self.deleted_uids)
         result = await self.store.write(op)
         self._deleted.clear()
-        _forget_sizes(self.store.sync, self.mailbox_id, result.uids)
+        _forget_forms(self.store.sync, self.mailbox_id, result.uids)
         return result.uids
 
     async def content(self, message: DropMessage) -> AsyncGenerator[bytes, None]:
@@ -159,20 +161,22 @@ def remove_messages(
     return messages.expunge(conn, log, mailbox_id=mailbox_id, uids=uids)
 
 
-def _wire_sizes(store: Mailstore, mailbox_id: int, messages: Sequence[MessageInfo]) -> list[int]:
-    """Every message's wire size, from the cache or by reading it (in a worker thread)."""
-    cache = _WIRE_SIZES.setdefault(store, {}).setdefault(mailbox_id, {})
-    sizes = []
+def _wire_forms(
+    store: Mailstore, mailbox_id: int, messages: Sequence[MessageInfo]
+) -> list[WireForm]:
+    """Every message's wire form, from the cache or by reading it (in a worker thread)."""
+    cache = _WIRE_FORMS.setdefault(store, {}).setdefault(mailbox_id, {})
+    forms = []
     for info in messages:
         key = (info.uidvalidity, info.uid)
         if key not in cache:
-            cache[key] = wire_size(_stored_chunks(store, mailbox_id, info))
-        sizes.append(cache[key])
-    return sizes
+            cache[key] = wire_form(_stored_chunks(store, mailbox_id, info))
+        forms.append(cache[key])
+    return forms
 
 
-def _forget_sizes(store: Mailstore, mailbox_id: int, uids: Sequence[int]) -> None:
-    cache = _WIRE_SIZES.get(store, {}).get(mailbox_id, {})
+def _forget_forms(store: Mailstore, mailbox_id: int, uids: Sequence[int]) -> None:
+    cache = _WIRE_FORMS.get(store, {}).get(mailbox_id, {})
     removed = set(uids)
     for key in [key for key in cache if key[1] in removed]:
         del cache[key]

@@ -7,6 +7,9 @@ exist or is marked deleted gets ``-ERR no such message`` from every command
 RETR and TOP stream the message from the store chunk by chunk; the core's
 encoder byte-stuffs and terminates it (RFC 1939 §3). The first chunk is read
 before ``+OK``, so a message removed meanwhile gets ``-ERR``, not half a reply.
+A message with UTF-8 in its header section is refused with ``-ERR [UTF8]``
+unless the client enabled UTF8 mode (RFC 6856 §2.1); LIST and STAT still
+count it, at the size RETR sends once UTF8 is on.
 
 QUIT from TRANSACTION removes the marked messages (UPDATE), then says +OK;
 if the removal fails the answer is ``-ERR [SYS/TEMP]`` and nothing is lost
@@ -21,6 +24,7 @@ from contextlib import aclosing
 
 from harness.protocols.pop3 import (
     SYS_TEMP,
+    UTF8,
     Command,
     Dele,
     List,
@@ -45,6 +49,7 @@ from harness.server.pop3.wire import TopCutter
 from harness.server.store import NoSuchMessage, StoreError
 
 NO_SUCH_MESSAGE = "no such message"
+NEEDS_UTF8 = "message has UTF-8 header fields; use the UTF8 command first"
 
 
 def maildrop_of(session: Pop3Session) -> Maildrop:
@@ -86,9 +91,8 @@ async def on_uidl(session: Pop3Session, command: Uidl) -> None:
 
 
 async def on_retr(session: Pop3Session, command: Retr) -> None:
-    message = maildrop_of(session).get(command.msg)
+    message = await _sendable(session, command.msg)
     if message is None:
-        await session.err(NO_SUCH_MESSAGE)
         return
     chunks = maildrop_of(session).content(message)
     if await send_message(session, message, chunks, f"{message.size} octets"):
@@ -96,12 +100,24 @@ async def on_retr(session: Pop3Session, command: Retr) -> None:
 
 
 async def on_top(session: Pop3Session, command: Top) -> None:
-    message = maildrop_of(session).get(command.msg)
+    message = await _sendable(session, command.msg)
     if message is None:
-        await session.err(NO_SUCH_MESSAGE)
         return
     chunks = _cut(maildrop_of(session).content(message), TopCutter(command.lines))
     await send_message(session, message, chunks, "top of message follows")
+
+
+async def _sendable(session: Pop3Session, number: int) -> DropMessage | None:
+    """Message ``number`` if it may be sent now; else None, the -ERR sent."""
+    message = maildrop_of(session).get(number)
+    if message is None:
+        await session.err(NO_SUCH_MESSAGE)
+    elif message.utf8_header and not session.conn.session.utf8:
+        # RFC 6856 §2.1: "the server MUST either send the client a surrogate
+        # message ... or fail the request with an -ERR response".
+        await session.err(NEEDS_UTF8, UTF8)
+        return None
+    return message
 
 
 async def _cut(

@@ -9,13 +9,18 @@ bare CR (possible through IMAP APPEND) is normalised on the way out
 terminating "." (the core's encoder adds it; ``wire_size`` counts it), because
 that CRLF is what the client's un-stuffing returns as the last line's end.
 
-Both pieces stream: chunk boundaries may fall anywhere, even between CR and LF.
+RFC 6856 §2.1 asks whether a message has UTF-8 in its header section before
+it is sent to a client that has not enabled UTF8 mode; ``wire_form`` answers
+that in the same pass that measures the size.
+
+Every piece streams: chunk boundaries may fall anywhere, even between CR and LF.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 CRLF = b"\r\n"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -54,13 +59,52 @@ def _only_crlf(chunk: bytes) -> bool:
     return chunk.count(b"\n") == pairs and chunk.count(b"\r") == pairs
 
 
-def wire_size(chunks: Iterable[bytes]) -> int:
-    """Octets of the message as a client un-stuffs it from RETR (see the module doc)."""
+class HeaderScanner:
+    """Whether the header section holds an octet outside ASCII (RFC 6532 allows
+    UTF-8 there). The section ends at the first empty line; a message without
+    one is all header, as for TOP. Fed the normalised (CRLF-only) form."""
+
+    def __init__(self) -> None:
+        self._tail = CRLF  # what precedes the next chunk; a message may start empty
+        self.done = False
+        self.non_ascii = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.done or not chunk:
+            return
+        data = self._tail + chunk
+        end = data.find(CRLF + CRLF)
+        self.done = end >= 0
+        if not (data[:end] if self.done else data).isascii():
+            self.non_ascii = True
+        self._tail = data[-3:]  # an empty line may straddle two chunks
+
+
+@dataclass(frozen=True)
+class WireForm:
+    size: int  # octets as a client un-stuffs them from RETR (see the module doc)
+    non_ascii_header: bool  # a UTF-8 (or other 8-bit) header section
+
+
+def wire_form(chunks: Iterable[bytes]) -> WireForm:
     normaliser = LineEndNormaliser()
-    size = sum(len(normaliser.feed(chunk)) for chunk in chunks) + len(normaliser.end())
+    header = HeaderScanner()
+    size = 0
+    for chunk in chunks:
+        data = normaliser.feed(chunk)
+        header.feed(data)
+        size += len(data)
+    tail = normaliser.end()
+    header.feed(tail)
+    size += len(tail)
     if size and normaliser.last_two != CRLF:
         size += len(CRLF)
-    return size
+    return WireForm(size, header.non_ascii)
+
+
+def wire_size(chunks: Iterable[bytes]) -> int:
+    """Octets of the message as a client un-stuffs it from RETR."""
+    return wire_form(chunks).size
 
 
 class TopCutter:

@@ -18,6 +18,7 @@ from harness.protocols.pop3 import (
     Capa,
     Capability,
     Dele,
+    Err,
     Lang,
     LanguageListing,
     List,
@@ -254,6 +255,31 @@ async def test_utf8_lang_and_capa_follow_the_state(tmp_path: Path) -> None:
     assert {"TOP", "UIDL", "PIPELINING"} <= names
     assert {"USER", "SASL"} <= names  # RFC 2449 §5: announced in both states
     assert "STLS" not in names  # RFC 2595 §4: "Only permitted in AUTHORIZATION state"
+
+
+async def test_utf8_headers_need_utf8_mode_and_sizes_stay_those_of_retr(tmp_path: Path) -> None:
+    utf8_header = (
+        "From: J\u00f6ran <j\u00f6ran@example.test>\r\nSubject: \u00dcnl\u00fc\r\n\r\nhi\r\n"
+    )
+    eight_bit_body = "Subject: plain\r\n\r\nGr\u00fc\u00dfe\r\n".encode()
+    async with pop3_server(tmp_path) as server:
+        await seed(server, ALICE[0], utf8_header.encode(), eight_bit_body)
+        async with RawPop3.connect(server) as client:
+            await logged_in(client, server, ALICE)
+            refused = [await client.command(Retr(1)), await client.command(Top(1, 0))]
+            body = (await client.command(Retr(2))).body
+            listed = (await client.command(List(1))).status
+        async with RawPop3.connect(server) as client:
+            await client.stls(server)
+            assert (await client.command(Utf8())).ok
+            assert (await client.command(User(ALICE[0]))).ok
+            assert (await client.command(Pass(ALICE[1]))).ok
+            sent = (await client.command(Retr(1))).body
+    # RFC 6856 §2.1: without UTF8 mode such a message is refused (or downgraded)
+    assert [(type(r.status), r.status.code) for r in refused] == [(Err, "UTF8")] * 2
+    assert body == eight_bit_body  # only the header section needs UTF8 mode
+    assert sent == utf8_header.encode()
+    assert listed == Ok(f"1 {len(sent)}")
 
 
 async def test_a_client_that_stops_reading_a_retr_is_cut_off(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from harness.protocols.common import DotStuffDecoder
 from harness.protocols.pop3.multiline import DotStuffEncoder
-from harness.server.pop3.wire import LineEndNormaliser, TopCutter, wire_size
+from harness.server.pop3.wire import LineEndNormaliser, TopCutter, wire_form, wire_size
 
 # Bytes rich in the octets that matter: CR, LF, dots, and blank lines.
 message_bytes = st.lists(
@@ -77,3 +77,25 @@ def test_top_zero_is_the_header_and_the_blank_line() -> None:
     cutter = TopCutter(0)
     assert cutter.feed(b"A: 1\r\nB: 2\r\n\r\nbody\r\n") == b"A: 1\r\nB: 2\r\n\r\n"
     assert cutter.done
+
+
+def header_of(form: bytes) -> bytes:
+    """The header section by definition: up to the first empty line, else all."""
+    head, blank, _ = (b"\r\n" + form).partition(b"\r\n\r\n")
+    return head if blank else form
+
+
+@given(message_bytes, st.lists(st.integers(min_value=0), max_size=6))
+def test_header_scan_in_chunks_equals_the_definition(data: bytes, cuts: list[int]) -> None:
+    form = wire_form(chunked(data, cuts))
+    assert form.non_ascii_header == (not header_of(normalised(data)).isascii())
+    assert form.size == wire_size([data])
+
+
+def test_only_the_header_section_counts_for_utf8() -> None:
+    utf8_subject = "Subject: Gr\u00fc\u00dfe\r\n\r\nbody\r\n".encode()
+    eight_bit_body = "Subject: hi\r\n\r\nGr\u00fc\u00dfe\r\n".encode()
+    assert wire_form([utf8_subject[:11], utf8_subject[11:]]).non_ascii_header
+    assert not wire_form([eight_bit_body]).non_ascii_header  # 8BITMIME bodies are fine
+    assert not wire_form([b"\r\n\xc3\xa9"]).non_ascii_header  # an empty header section
+    assert wire_form([b"Subject: \xc3\xa9"]).non_ascii_header  # all header, no body
