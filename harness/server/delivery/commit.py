@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.server.delivery.filing import Filing
-from harness.server.sieve import INBOX
+from harness.server.sieve import INBOX, KEEP
 from harness.server.store import Appended, QueuedMessage, RelayOptions, StoreError
 from harness.server.store.changes import ChangeLog
 from harness.server.store.mailboxes import create_mailbox, find_mailbox_by_name
 from harness.server.store.messages import deliver
 from harness.server.store.relay_queue import enqueue
-from harness.server.store.users import find_user
+from harness.server.store.users import find_inbox_id, find_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,11 @@ def _resolve(
     conn: sqlite3.Connection, log: ChangeLog, filing: Filing, targets: dict[int, set[str]]
 ) -> bool:
     """Add the account's mailboxes to ``targets``; False if it fell back to INBOX."""
+    if filing.deliveries == KEEP.deliver_to:  # no rules: one lookup, nothing to undo
+        inbox = find_inbox_id(conn, filing.account)
+        if inbox is not None:
+            targets.setdefault(inbox, set())
+            return True
     user = find_user(conn, filing.account)
     if user is None:  # provisioned at startup, never deleted: a broken store
         raise StoreError(f"account {filing.account!r} has no user in the store")

@@ -35,6 +35,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 
 CRLF = b"\r\n"
 _FOLD = "\r\n\t"
@@ -61,6 +62,7 @@ def with_protocol(*, extended: bool, tls: bool, authenticated: bool, smtputf8: b
     return base + ("S" if tls else "") + ("A" if authenticated else "")
 
 
+@lru_cache(maxsize=256)  # a session's client is written into every Received field
 def address_literal(ip: str) -> str:
     """RFC 5321 §4.1.3: "[192.0.2.1]" or "[IPv6:2001:db8::1]"."""
     try:
@@ -92,13 +94,23 @@ def received_field(trace: TraceInfo, recipient: str | None, *, smtputf8: bool = 
         f"Received: from {helo} ({address_literal(trace.client_ip)})",
         f"by {trace.hostname} with {trace.protocol} id {trace.message_id}",
     ]
-    stamp = format_datetime(trace.when)
+    stamp = _date_time(trace.when)
     if recipient is not None:
         parts.append(f"for <{recipient}>; {stamp}")
     else:
         parts[-1] += ";"
         parts.append(stamp)
     return _FOLD.join(parts).encode() + CRLF
+
+
+def _date_time(when: datetime) -> str:
+    # Equal datetimes in different zones are one key to a cache: add the zone.
+    return _formatted_date_time(when, when.utcoffset())
+
+
+@lru_cache(maxsize=4)  # the SMTP session stamps whole seconds: one formatting per second
+def _formatted_date_time(when: datetime, offset: object) -> str:
+    return format_datetime(when)
 
 
 def return_path_field(reverse_path: str) -> bytes:

@@ -19,6 +19,7 @@ session is one log line; each message one more (``ctx.log``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -70,6 +71,7 @@ serve_background = serve_relay
 
 MAX_ERRORS = 25  # refused commands and failed logins before the session is closed
 CLOSE_TIMEOUT = 5.0  # for the last reply and the TLS close_notify to a peer that stalls
+WATCHDOG_SLACK = 1.0  # seconds a timeout may fire late, so a busy session rarely re-arms
 
 Handler = Callable[["SmtpSession", Any], Awaitable[None]]
 HANDLERS: dict[type[Event], Handler] = {
@@ -145,6 +147,9 @@ class SmtpSession:
         # for the session whose deadline moves on, not one per read and write.
         self.io = ProtocolStream(self.conn, stream, transcript=record.transcript_hook())
         self.command_timeout = ctx.limits.smtp_idle_timeout
+        self._slack = min(WATCHDOG_SLACK, self.command_timeout / 16)
+        self._deadline = -math.inf  # the watchdog's, kept here: reading it back costs more
+        self._clock = trio.lowlevel.current_clock().current_time
         self._watchdog = trio.CancelScope()
         self.rules = filing_rules(ctx.config.accounts)
         self.user: str | None = None  # the authenticated account
@@ -165,8 +170,18 @@ class SmtpSession:
             raise IdleTimeout(f"nothing completed within {self.command_timeout} s")
 
     def arm(self) -> None:
-        """Give the next wait or command ``command_timeout`` seconds from now."""
-        self._watchdog.deadline = trio.current_time() + self.command_timeout
+        """Give the next wait or command at least ``command_timeout`` seconds from now.
+
+        Moving a cancel scope's deadline re-sorts trio's deadline heap, and a
+        session arms several times per command. So the deadline is set
+        ``_slack`` beyond the limit and moved only once it would fall short:
+        a busy session moves it at most once per ``_slack`` seconds, and an
+        idle one times out between ``command_timeout`` and that plus ``_slack``.
+        """
+        now = self._clock()
+        if self._deadline - now < self.command_timeout:
+            self._deadline = now + self.command_timeout + self._slack
+            self._watchdog.deadline = self._deadline
 
     async def _serve(self) -> None:
         self.reply(commands.greeting(self))

@@ -17,6 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from harness.protocols.smtp import (
@@ -40,6 +41,7 @@ from harness.server.delivery import (
     deliver_message,
     with_protocol,
 )
+from harness.server.sessionlog import SESSION_LOGGER
 from harness.server.smtp import replies as R
 from harness.server.smtp.policy import accept_recipient, sender_refusal
 from harness.server.smtp.receipts import owes_success_dsn, send_success_dsn
@@ -187,11 +189,23 @@ def trace(session: SmtpSession, txn: Transaction) -> TraceInfo:
         hostname=session.ctx.hostname,
         protocol=protocol,
         message_id=txn.message_id,
-        when=datetime.now().astimezone(),
+        when=local_now(),
     )
 
 
+def local_now() -> datetime:
+    """Now in the local zone, to the second: all a Received stamp shows."""
+    return _local_second(int(time.time()))
+
+
+@lru_cache(maxsize=2)  # one datetime (and one formatted stamp) per second, not per message
+def _local_second(second: int) -> datetime:
+    return datetime.fromtimestamp(second).astimezone()
+
+
 def log_delivery(session: SmtpSession, txn: Transaction, size: int, committed: Committed) -> None:
+    if not SESSION_LOGGER.isEnabledFor(logging.INFO):
+        return  # quiet by default: not even the fields are worth building
     fields: dict[str, object] = {
         "mid": txn.message_id,
         "from": f"<{txn.reverse_path}>",

@@ -12,6 +12,7 @@ the result (an SMTP session that was cancelled never sends its 250).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
@@ -48,30 +49,81 @@ T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
 
-async def wait_for_future(future: Future[T]) -> T:
-    """Await a future completed by another thread, holding no thread meanwhile."""
-    token = trio.lowlevel.current_trio_token()
-    done = trio.Event()
+class _Wakeups:
+    """Wakes trio tasks from other threads: one trio callback per burst.
 
-    def wake(_: Future[T]) -> None:
+    The writer completes a whole batch of futures at once. Waking each waiter
+    with its own ``run_sync_soon`` costs a write to trio's wake-up socket and
+    a pass of its entry queue per message; here the first completion of a
+    burst schedules one callback and the rest ride along with it.
+    """
+
+    def __init__(self, token: trio.lowlevel.TrioToken) -> None:
+        self._token = token
+        self._lock = threading.Lock()
+        self._pending: list[Callable[[], object]] = []
+
+    def call_soon(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` in the trio thread soon (callable from any thread)."""
+        with self._lock:
+            self._pending.append(fn)
+            if len(self._pending) > 1:
+                return  # a callback is already on its way
         try:
-            token.run_sync_soon(done.set)
-        except trio.RunFinishedError:  # the waiter's trio run is gone; nobody to wake
+            self._token.run_sync_soon(self._run_pending)
+        except trio.RunFinishedError:  # the waiters' trio run is gone; nobody to wake
             pass
 
-    future.add_done_callback(wake)
+    def _run_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for fn in pending:
+            fn()
+
+
+_WAKEUPS: trio.lowlevel.RunVar[_Wakeups] = trio.lowlevel.RunVar("mailstore_wakeups")
+
+
+def _wakeups() -> _Wakeups:
     try:
-        await done.wait()
-    except BaseException:
-        future.cancel()  # only succeeds if the writer has not taken it yet
-        raise
+        return _WAKEUPS.get()
+    except LookupError:
+        wakeups = _Wakeups(trio.lowlevel.current_trio_token())
+        _WAKEUPS.set(wakeups)
+        return wakeups
+
+
+async def wait_for_future(future: Future[T]) -> T:
+    """Await a future completed by another thread, holding no thread meanwhile.
+
+    Cancelled, the wait ends at once; the future is cancelled too, which only
+    succeeds if the writer has not taken it yet (else it still commits).
+    """
+    task = trio.lowlevel.current_task()
+    wakeups = _wakeups()
+    waiting = True
+
+    def wake() -> None:  # in the trio thread
+        nonlocal waiting
+        if waiting:
+            waiting = False
+            trio.lowlevel.reschedule(task)
+
+    def abort(_: object) -> trio.lowlevel.Abort:
+        nonlocal waiting
+        waiting = False
+        future.cancel()
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    future.add_done_callback(lambda _: wakeups.call_soon(wake))
+    await trio.lowlevel.wait_task_rescheduled(abort)
     return future.result()
 
 
-def _forward_to_feed(
-    token: trio.lowlevel.TrioToken, feed: ChangeFeed, changes: MailboxChanges
-) -> None:
-    token.run_sync_soon(feed.deliver, changes)
+def _forward_to_feed(wakeups: _Wakeups, feed: ChangeFeed, changes: MailboxChanges) -> None:
+    # Through the same queue as the writers' wake-ups: a session woken by its
+    # write has already been given the changes committed with it.
+    wakeups.call_soon(partial(feed.deliver, changes))
 
 
 @asynccontextmanager
@@ -112,8 +164,7 @@ class AsyncMailstore:
         is then both in the snapshot and in the feed, never in neither.
         """
         feed = ChangeFeed(mailbox_id, max_pending=max_pending)
-        token = trio.lowlevel.current_trio_token()
-        subscription = self.sync.subscribe(mailbox_id, partial(_forward_to_feed, token, feed))
+        subscription = self.sync.subscribe(mailbox_id, partial(_forward_to_feed, _wakeups(), feed))
         try:
             yield feed
         finally:

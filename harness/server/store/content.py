@@ -14,14 +14,16 @@ from collections.abc import Iterable
 def put_content(conn: sqlite3.Connection, data: bytes) -> int:
     """Store ``data`` unless identical bytes are already there; return its id."""
     digest = hashlib.sha256(data).digest()
-    row = conn.execute("SELECT id FROM contents WHERE sha256 = ?", (digest,)).fetchone()
-    if row is not None:
-        return int(row[0])
-    cursor = conn.execute(
-        "INSERT INTO contents (sha256, size, data) VALUES (?, ?, ?)", (digest, len(data), data)
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    # New bytes are the common case: one statement inserts them; only a
+    # duplicate (no row returned) costs a second to find the stored copy.
+    row = conn.execute(
+        """INSERT INTO contents (sha256, size, data) VALUES (?, ?, ?)
+           ON CONFLICT (sha256) DO NOTHING RETURNING id""",
+        (digest, len(data), data),
+    ).fetchone()
+    if row is None:
+        row = conn.execute("SELECT id FROM contents WHERE sha256 = ?", (digest,)).fetchone()
+    return int(row[0])
 
 
 def read_content(

@@ -7,6 +7,7 @@ mainstream server does for logins, though RFC 5321 §2.4 lets them differ.
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
 from typing import Any
 
 from harness.server.store.changes import ChangeLog
@@ -20,6 +21,7 @@ _USER_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=1024)  # every delivery looks its account up by name
 def canonical_address(name: str) -> tuple[str, str]:
     """``Local@Domain`` -> ("Local@domain", "domain"); refuses anything else."""
     local, at, domain = name.rpartition("@")
@@ -96,6 +98,21 @@ def find_user(conn: sqlite3.Connection, name: str) -> User | None:
         return None
     row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?", (address,)).fetchone()
     return None if row is None else _user_from_row(row)
+
+
+def find_inbox_id(conn: sqlite3.Connection, user_name: str) -> int | None:
+    """The id of an account's INBOX in one lookup (the delivery fast path), or
+    None if the account or a selectable INBOX is missing."""
+    try:
+        address, _ = canonical_address(user_name)
+    except InvalidAddress:
+        return None
+    row = conn.execute(
+        """SELECT mailboxes.id FROM users JOIN mailboxes ON mailboxes.user_id = users.id
+           WHERE users.name = ? AND mailboxes.name = 'INBOX' AND mailboxes.selectable""",
+        (address,),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def require_user_by_id(conn: sqlite3.Connection, user_id: int) -> User:
