@@ -225,6 +225,10 @@ class Mailstore:
             )
         )
 
+    def fetch_many(self, mailbox_id: int, uids: Iterable[int]) -> dict[int, bytes]:
+        """Whole messages by UID, in one read; expunged (or unknown) UIDs are absent."""
+        return self.read(partial(queries.fetch_contents, mailbox_id=mailbox_id, uids=uids))
+
     def store_flags(
         self,
         mailbox_id: int,

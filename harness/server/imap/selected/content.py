@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import trio
 
 from harness.server.imap.message_view import MessageView
-from harness.server.store import AsyncMailstore, NoSuchMailbox, NoSuchMessage
+from harness.server.store import AsyncMailstore
 
 MAX_ENTRIES = 64
 MAX_OCTETS = 4 << 20
@@ -57,14 +57,10 @@ class ContentCache:
                 self._keep(uid, data)
 
     def _read_many(self, uids: list[int]) -> dict[int, bytes | None]:
-        """Runs in a worker thread; the blocking store API is thread-safe."""
-        found: dict[int, bytes | None] = {}
-        for uid in uids:
-            try:
-                found[uid] = self._store.sync.fetch(self._mailbox_id, uid)
-            except (NoSuchMessage, NoSuchMailbox):
-                found[uid] = None
-        return found
+        """Runs in a worker thread (the blocking store API is thread-safe): one
+        query for the whole batch; None for a message no longer there."""
+        stored = self._store.sync.fetch_many(self._mailbox_id, uids)
+        return {uid: stored.get(uid) for uid in uids}
 
     async def raw(self, uid: int) -> bytes:
         """The message exactly as stored; ``Expunged`` if it is gone."""

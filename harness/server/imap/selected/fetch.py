@@ -44,11 +44,11 @@ async def fetch(s: Session, command: Fetch) -> Done:
     if with_modseq:  # RFC 7162 §3.1: a CONDSTORE-enabling command
         s.condstore = True
     if command.changedsince is not None:
-        uids = [uid for uid in uids if view.info[uid].modseq > command.changedsince]
+        uids = [uid for uid in uids if view.info.modseq(uid) > command.changedsince]
     newly_seen = await _mark_seen(s, view, uids) if _sets_seen(items) else set()
     reads_content = any(item not in METADATA for item in items)
     missing = 0
-    for batch in batches(uids, {uid: view.info[uid].size for uid in uids}):
+    for batch in batches(uids, {uid: view.info.size(uid) for uid in uids}):
         if reads_content:
             await view.content.load(_with_read_ahead(view, batch))
         for uid in batch:
@@ -74,7 +74,7 @@ def _with_read_ahead(view: SelectedMailbox, batch: list[int]) -> list[int]:
         return batch
     seq = view.seq_of(batch[0]) or 0
     following = view.uids[seq : seq + READ_AHEAD]
-    return batch + read_ahead(following, {uid: view.info[uid].size for uid in following})
+    return batch + read_ahead(following, {uid: view.info.size(uid) for uid in following})
 
 
 def _sets_seen(items: tuple[FetchAtt, ...]) -> bool:
@@ -89,7 +89,7 @@ def _sets_seen(items: tuple[FetchAtt, ...]) -> bool:
 
 async def _mark_seen(s: Session, view: SelectedMailbox, uids: list[int]) -> set[int]:
     """Set \\Seen where it is missing; the UIDs whose flags changed."""
-    unseen = [u for u in uids if u not in view.vanished and "\\Seen" not in view.info[u].flags]
+    unseen = [u for u in uids if u not in view.vanished and "\\Seen" not in view.info.flags(u)]
     if view.read_only or not unseen:
         return set()
     try:
@@ -108,18 +108,18 @@ async def _fields(
     flags_changed: bool,
 ) -> dict[str, Any]:
     """The FetchResponse fields for one message."""
-    info = view.info[uid]
+    info = view.info
     fields: dict[str, Any] = {}
     if flags_changed or "FLAGS" in items:
         fields["flags"] = view.flags_of(uid, rev2=s.rev2)
     if "UID" in items:
         fields["uid"] = uid
     if with_modseq or (flags_changed and s.condstore):
-        fields["modseq"] = info.modseq
+        fields["modseq"] = info.modseq(uid)
     if "INTERNALDATE" in items:
-        fields["internal_date"] = info.internal_date
+        fields["internal_date"] = info.internal_date(uid)
     if "RFC822.SIZE" in items:
-        fields["rfc822_size"] = info.size
+        fields["rfc822_size"] = info.size(uid)
     content = [item for item in items if item not in METADATA]
     if content:
         _content_fields(await view.content.view(uid), content, fields)

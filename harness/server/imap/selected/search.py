@@ -50,7 +50,7 @@ async def search(s: Session, command: Search) -> Done:
     numbers = [uid if command.uid else seq for seq, uid in matches]
     modseq = None
     if _uses_modseq(key) and matches:  # RFC 7162 §3.1.5: the highest among the results
-        modseq = max(view.info[uid].modseq for _, uid in matches)
+        modseq = max(view.info.modseq(uid) for _, uid in matches)
     options = command.return_options
     if options is None and not s.rev2:
         s.emit(SearchResponse(tuple(numbers), modseq))

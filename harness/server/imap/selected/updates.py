@@ -141,7 +141,7 @@ def _announce_flags(s: Session, view: SelectedMailbox, changes: Changes) -> None
     ]
     if not changed:
         return
-    if view.note_keywords(view.info[uid].flags for uid in changed):
+    if view.note_keywords(view.info.flags(uid) for uid in changed):
         emit_flag_definitions(s, view)
     for uid in sorted(changed):
         emit_flags(s, view, uid, with_uid=s.rev2)
@@ -151,13 +151,12 @@ def emit_flags(s: Session, view: SelectedMailbox, uid: int, *, with_uid: bool) -
     """``* n FETCH (FLAGS ...)`` for one message, as the client's mode wants it."""
     seq = view.seq_of(uid)
     assert seq is not None
-    info = view.info[uid]
     s.emit(
         FetchResponse(
             seq,
             flags=view.flags_of(uid, rev2=s.rev2),
             uid=uid if with_uid else None,
-            modseq=info.modseq if s.condstore else None,
+            modseq=view.info.modseq(uid) if s.condstore else None,
         )
     )
 

@@ -16,35 +16,16 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from harness.protocols.imap import STAR, SequenceSet
 from harness.server.imap.base import Bad
 from harness.server.imap.selected.content import ContentCache
+from harness.server.imap.selected.table import MessageTable
 from harness.server.store import ChangeFeed, Mailbox, MessageInfo
 from harness.server.store.flags import SYSTEM_FLAG_BITS
 
 SYSTEM_FLAGS = tuple(SYSTEM_FLAG_BITS)  # \Seen \Answered \Flagged \Deleted \Draft
 RECENT = "\\Recent"
-MAX_SHARED_FLAG_SETS = 4096
-
-_flag_sets: dict[frozenset[str], frozenset[str]] = {}
-
-
-def shared_flags(flags: frozenset[str]) -> frozenset[str]:
-    """One object per distinct flag set across all sessions: thousands of messages
-    flagged (\\Seen) then cost one set, not thousands (idle sessions hold views)."""
-    known = _flag_sets.get(flags)
-    if known is not None:
-        return known
-    if len(_flag_sets) < MAX_SHARED_FLAG_SETS:
-        _flag_sets[flags] = flags
-    return flags
-
-
-def compact_info(message: MessageInfo, uidvalidity: int) -> MessageInfo:
-    """The same message, sharing what many messages hold equal."""
-    return replace(message, flags=shared_flags(message.flags), uidvalidity=uidvalidity)
 
 
 class SelectedMailbox:
@@ -63,10 +44,8 @@ class SelectedMailbox:
         self.feed = feed
         self.content = content
         self.read_only = read_only
-        self.uids: list[int] = [m.uid for m in messages]  # index + 1 is the sequence number
-        self.info: dict[int, MessageInfo] = {
-            m.uid: compact_info(m, mailbox.uidvalidity) for m in messages
-        }
+        self.info = MessageTable(messages, mailbox.uidvalidity)
+        self.uids = self.info.uids  # ascending; index + 1 is the sequence number
         self.recent: set[int] = set(recent)  # \Recent for this session (RFC 3501 §2.3.2)
         self.vanished: set[int] = set()  # expunged in the store, not yet announced
         self.keywords: set[str] = set()
@@ -81,10 +60,8 @@ class SelectedMailbox:
         return len(self.uids)
 
     def seq_of(self, uid: int) -> int | None:
-        index = bisect.bisect_left(self.uids, uid)
-        if index < len(self.uids) and self.uids[index] == uid:
-            return index + 1
-        return None
+        index = self.info.index(uid)
+        return None if index is None else index + 1
 
     def resolve(self, numbers: SequenceSet, *, uid: bool, saved: Sequence[int] = ()) -> list[int]:
         """The UIDs a sequence set names, ascending.
@@ -121,7 +98,7 @@ class SelectedMailbox:
 
     def flags_of(self, uid: int, *, rev2: bool) -> tuple[str, ...]:
         """FLAGS as the client sees them: \\Recent only for rev1 and this session."""
-        flags = sorted(self.info[uid].flags)
+        flags = sorted(self.info.flags(uid))
         if uid in self.recent and not rev2:
             flags.append(RECENT)
         return tuple(flags)
@@ -143,10 +120,9 @@ class SelectedMailbox:
 
     def set_flags(self, uid: int, flags: frozenset[str], modseq: int) -> bool:
         """Record flags as reported; False if the view already had this or newer."""
-        info = self.info.get(uid)
-        if info is None or uid in self.vanished or modseq <= info.modseq:
+        if uid not in self.info or uid in self.vanished or modseq <= self.info.modseq(uid):
             return False
-        self.info[uid] = replace(info, flags=shared_flags(flags), modseq=modseq)
+        self.info.set_flags(uid, flags, modseq)
         self.highestmodseq = max(self.highestmodseq, modseq)
         return True
 
@@ -158,17 +134,14 @@ class SelectedMailbox:
         for message in messages:
             if self.uids and message.uid <= self.uids[-1]:
                 continue  # already known: the snapshot and the feed overlap
-            self.uids.append(message.uid)
-            self.info[message.uid] = compact_info(message, self.mailbox.uidvalidity)
+            self.info.append(message)
             added += 1
         return added
 
     def remove(self, uid: int) -> int:
         """Drop an expunged message; returns the sequence number it had."""
-        seq = self.seq_of(uid)
-        assert seq is not None, f"UID {uid} is not in the view"
-        del self.uids[seq - 1]
-        del self.info[uid]
+        assert uid in self.info, f"UID {uid} is not in the view"
+        seq = self.info.delete(uid) + 1
         self.recent.discard(uid)
         self.vanished.discard(uid)
         self.content.forget(uid)
@@ -176,8 +149,8 @@ class SelectedMailbox:
 
     def unseen_first(self) -> int | None:
         """The sequence number of the first message without \\Seen (rev1 UNSEEN code)."""
-        for seq, uid in enumerate(self.uids, 1):
-            if "\\Seen" not in self.info[uid].flags:
+        for seq, flags in enumerate(self.info.flags_in_order(), 1):
+            if "\\Seen" not in flags:
                 return seq
         return None
 
