@@ -75,6 +75,7 @@ _SASL_MECH_RE = re.compile(
 _BDAT_RE = re.compile(
     "([0-9]{1,18})(?: (LAST))?", re.IGNORECASE | re.ASCII
 )  # chunk-size [SP end-marker]
+_WSP = " \t"  # WSP = SP / HTAB (RFC 5234 B.1)
 _DATA, _RSET, _QUIT, _STARTTLS, _NOOP = Data(), Rset(), Quit(), StartTLS(), Noop()
 _new_mail, _new_rcpt = builder2(MailFrom), builder2(RcptTo)
 _mail_params, _rcpt_params = builder_from_dict(MailParams), builder_from_dict(RcptParams)
@@ -167,6 +168,11 @@ class CommandParser:
             text = line[:-2].decode("ascii") if line.endswith(b"\r\n") else self.line_text(line)
         except UnicodeDecodeError:
             text = self.line_text(line)
+        # §4.1.1: "SMTP receivers SHOULD tolerate trailing white space before the
+        # terminating <CRLF>". No production ends in SP or HTAB (a String is an
+        # Atom or a Quoted-string), so dropping it here changes no argument, and
+        # every parser below sees the line as if it were not there.
+        text = text.rstrip(_WSP)
         verb = text[:4]
         key = verb.upper()
         handler = self._verbs.get(key)

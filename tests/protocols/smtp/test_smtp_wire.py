@@ -119,6 +119,48 @@ def test_command_line_parses_to_event(line: bytes, event: Event) -> None:
     assert parser.parse(line) == event
 
 
+# RFC 5321 §4.1.1: "SMTP receivers SHOULD tolerate trailing white space before
+# the terminating <CRLF>": SP or HTAB, any number, after any command.
+TRAILING_WHITE_SPACE: list[tuple[bytes, Event]] = [
+    (b"EHLO client.example \r\n", Ehlo("client.example")),
+    (b"HELO client.example\t\r\n", Helo("client.example")),
+    (b"MAIL FROM:<a@b.example> \r\n", MailFrom(path("a", "b.example"))),
+    (b"MAIL FROM:<> \t \r\n", MailFrom(NULL_PATH)),
+    (b'MAIL FROM:<"a b"@b.example> \r\n', MailFrom(path("a b", "b.example"))),
+    (
+        b"MAIL FROM:<a@b.example> SIZE=10  \r\n",
+        MailFrom(path("a", "b.example"), MailParams(size=10)),
+    ),
+    (b"RCPT TO:<u@local.example> \r\n", RcptTo(path("u", "local.example"))),
+    (b"RCPT TO:<Postmaster>\t\r\n", RcptTo(Path(Address("Postmaster", "")))),
+    (b"DATA \r\n", Data()),
+    (b"RSET\t\r\n", Rset()),
+    (b"NOOP \r\n", Noop()),
+    (b"NOOP text  \r\n", Noop("text")),
+    (b"VRFY Smith \r\n", Vrfy("Smith")),
+    (b"HELP \r\n", Help()),
+    (b"QUIT \r\n", Quit()),
+    (b"STARTTLS \r\n", StartTLS()),
+    (b"BDAT 10 LAST \r\n", Bdat(10, True)),
+    (b"AUTH PLAIN \r\n", Auth("PLAIN")),
+    (b"AUTH PLAIN AHVzZXIAcGFzcw== \r\n", Auth("PLAIN", b"\0user\0pass")),
+]
+
+
+@pytest.mark.parametrize(("line", "event"), TRAILING_WHITE_SPACE)
+def test_trailing_white_space_before_crlf_is_tolerated(line: bytes, event: Event) -> None:
+    parser = CommandParser(SMTPLimits(), SMTPPolicy())
+    parser.advertised = ANY_EXTENSION
+    assert parser.parse(line) == event
+
+
+def test_trailing_white_space_is_tolerated_through_the_server_core() -> None:
+    server = greeted_server()
+    events, out = serve(server, b"MAIL FROM:<a@b.example> \r\nRCPT TO:<u@l.example>\t\r\n")
+    assert events == [MailFrom(path("a", "b.example")), RcptTo(path("u", "l.example"))]
+    assert out == b"250 2.0.0 OK\r\n" * 2
+
+
 REFUSED: list[tuple[bytes, bytes]] = [
     (b"XYZZY\r\n", b"500 5.5.2 Syntax error, command unrecognized\r\n"),
     (b"MAILFROM:<a@b>\r\n", b"500 5.5.2 Syntax error, command unrecognized\r\n"),
@@ -173,8 +215,9 @@ REFUSED: list[tuple[bytes, bytes]] = [
         b"501 5.5.4 Syntax error in parameters or arguments\r\n",
     ),
     (b"DATA now\r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
-    (b"QUIT \r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
     (b"STARTTLS foo\r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
+    (b"VRFY \t\r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
+    (b"QUIT  x \r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
     (b"STARTTLSX\r\n", b"500 5.5.2 Syntax error, command unrecognized\r\n"),
     (b"VRFY\r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
     (b"AUTH\r\n", b"501 5.5.4 Syntax error in parameters or arguments\r\n"),
