@@ -75,8 +75,9 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--plaintext-secrets",
-        action="store_true",
-        help="keep passwords in plaintext-equivalent form to offer CRAM-MD5 and POP3 APOP",
+        action=argparse.BooleanOptionalAction,
+        help="keep passwords in plaintext-equivalent form to offer CRAM-MD5 and POP3 APOP "
+        "(default: the config's plaintext_secrets; on without a config file)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log every session and its protocol transcript"
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"mailharness serve: cannot use data dir {config.data_dir}: {exc}", file=sys.stderr)
         return 2
-    server = ReferenceServer(config, plaintext_secrets=args.plaintext_secrets)
+    server = ReferenceServer(config)
     try:
         trio.run(_serve, server, args.write_target)
     except BaseException as exc:
@@ -126,6 +127,8 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         changes["host"] = args.host
     if args.keylog is not None:
         changes["tls"] = dataclasses.replace(config.tls, keylog=args.keylog)
+    if args.plaintext_secrets is not None:
+        changes["plaintext_secrets"] = args.plaintext_secrets
     if args.port:
         listeners = dict(config.listeners)
         for service, port in args.port:
@@ -158,6 +161,10 @@ def _print_started(server: RunningServer, target_file: Path | None) -> None:
     shown = ", ".join(accounts[:ACCOUNTS_SHOWN])
     more = len(accounts) - ACCOUNTS_SHOWN
     print(f"accounts: {shown}" + (f" and {more} more (see the target file)" if more > 0 else ""))
+    auth = server.context.auth  # CRAM-MD5 and APOP only with plaintext_secrets
+    print(
+        f"logins: SASL {' '.join(auth.all_mechanisms)}; APOP {'on' if auth.apop_enabled else 'off'}"
+    )
     if target_file is not None:
         print(f"target file: {target_file}")
     print("ready; Ctrl-C to stop", flush=True)

@@ -108,9 +108,10 @@ class ReferenceServer:
         config: ServerConfig | None = None,
         *,
         data_dir: Path | None = None,
-        plaintext_secrets: bool = False,
+        plaintext_secrets: bool | None = None,
     ) -> None:
-        """``data_dir`` overrides the config's; ``plaintext_secrets`` offers CRAM-MD5 and APOP."""
+        """``data_dir`` and ``plaintext_secrets`` (whether CRAM-MD5 and APOP are
+        offered) override the config's when given."""
         self.config = config or default_config()
         self.data_dir = data_dir
         self.plaintext_secrets = plaintext_secrets

@@ -50,6 +50,7 @@ _TOP_KEYS = (
     "hostname",
     "data_dir",
     "require_tls_for_auth",
+    "plaintext_secrets",
     "smtp_bare_newlines",
     "domains",
     "listeners",
@@ -79,6 +80,11 @@ class ServerConfig:
     # the SMTP-smuggling defence), "keep" the octets as sent, or "normalize" to CRLF.
     smtp_bare_newlines: str = "reject"
     relay: RelaySettings = field(default_factory=RelaySettings)  # retries, timeouts
+    # Keep each password in plaintext-equivalent form, so that CRAM-MD5 (RFC
+    # 2195) and POP3 APOP (RFC 1939 §7), keyed with the password itself, can
+    # be offered. Default: on for the demo accounts (their passwords are public
+    # anyway), off once a file lists its own [[accounts]].
+    plaintext_secrets: bool = False
 
     def enabled_listeners(self) -> list[ListenerConfig]:
         return [listener for listener in self.listeners.values() if listener.enabled]
@@ -176,6 +182,7 @@ def parse_server_config(
             "smtp_bare_newlines", ("reject", "keep", "normalize"), "reject"
         ),
         relay=parse_relay(top.table_at("relay")),
+        plaintext_secrets=top.boolean("plaintext_secrets", not top.has("accounts")),
     )
 
 

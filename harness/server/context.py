@@ -123,16 +123,18 @@ async def open_server_context(
     config: ServerConfig,
     *,
     data_dir: Path | None = None,
-    plaintext_secrets: bool = False,
+    plaintext_secrets: bool | None = None,
 ) -> AsyncIterator[ServerContext]:
     """Open the store, provision the accounts, load TLS; close the store on exit.
 
-    ``data_dir`` overrides ``config.data_dir``. ``plaintext_secrets`` keeps
-    account passwords in plaintext-equivalent form so CRAM-MD5 and APOP can be
-    offered (see ``harness.server.auth``).
+    ``data_dir`` overrides ``config.data_dir``. ``plaintext_secrets`` (default:
+    the config's) keeps account passwords in plaintext-equivalent form so
+    CRAM-MD5 and APOP can be offered (see ``harness.server.auth``).
     """
     if data_dir is not None:
         config = dataclasses.replace(config, data_dir=data_dir)  # the certificate lives there too
+    if plaintext_secrets is None:
+        plaintext_secrets = config.plaintext_secrets
     ssl_context = await trio.to_thread.run_sync(config.ssl_context)  # may generate a key
     async with open_mailstore(config.data_dir) as store:
         accounts = await provision_accounts(

@@ -32,7 +32,10 @@ ACCOUNTS = (
 
 
 def small_config(tmp_path: Path) -> ServerConfig:
-    return dataclasses.replace(default_config(), accounts=ACCOUNTS, data_dir=tmp_path)
+    """Own accounts, so (as from a file listing them) no plaintext secrets."""
+    return dataclasses.replace(
+        default_config(), accounts=ACCOUNTS, data_dir=tmp_path, plaintext_secrets=False
+    )
 
 
 async def test_accounts_are_provisioned_once_and_survive_a_restart(tmp_path: Path) -> None:
@@ -71,8 +74,12 @@ async def test_plaintext_secrets_switch_cram_md5_and_apop(tmp_path: Path) -> Non
         assert not ctx.auth.apop_enabled
         user = await ctx.store.get_user("bob@example.test")
         assert user is not None and user.credentials.cram_secret is None
-    async with open_server_context(config, plaintext_secrets=True) as ctx:
-        assert "CRAM-MD5" in ctx.auth.all_mechanisms and ctx.auth.apop_enabled
+    keeping = dataclasses.replace(config, plaintext_secrets=True)
+    async with open_server_context(keeping, plaintext_secrets=False) as ctx:
+        assert "CRAM-MD5" not in ctx.auth.all_mechanisms  # the argument overrides the config
+    async with open_server_context(keeping) as ctx:
+        assert ctx.auth.all_mechanisms == ("SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN")
+        assert ctx.auth.apop_enabled
         exchange = ctx.auth.new_exchange("CRAM-MD5")
         client = ClientMechanism.create("CRAM-MD5", "bob@example.test", "bobpw")
         challenge = await ctx.auth.start(exchange, None)

@@ -105,6 +105,26 @@ def test_a_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     assert len(config.accounts) == 42
 
 
+@pytest.mark.parametrize(
+    ("toml_text", "kept"),
+    [
+        ("", True),  # the demo accounts: their passwords are public anyway
+        ("plaintext_secrets = false", False),
+        ('[[accounts]]\nuser = "a@example.test"\npassword = "x"', False),  # own accounts
+        ('plaintext_secrets = true\n[[accounts]]\nuser = "a@example.test"\npassword = "x"', True),
+    ],
+)
+def test_plaintext_secrets_default_on_only_for_the_demo_accounts(
+    toml_text: str, kept: bool, tmp_path: Path
+) -> None:
+    # CRAM-MD5 and APOP need a plaintext-equivalent secret (docs/server.md, "Secrets")
+    config = parse(toml_text, tmp_path)
+    assert isinstance(config, type(default_config()))
+    assert config.plaintext_secrets is kept
+    assert default_config().plaintext_secrets is True
+    assert load_server_config(EXAMPLE).plaintext_secrets is False
+
+
 def test_sieve_file_is_read_relative_to_the_config(tmp_path: Path) -> None:
     (tmp_path / "bob.sieve").write_text('require "fileinto";\nfileinto "Archive";\n')
     config = parse(
@@ -133,6 +153,7 @@ def test_sieve_file_is_read_relative_to_the_config(tmp_path: Path) -> None:
         ("[limits]\nmax_message_size = 0", r"limits.max_message_size: must be >= 1"),
         ("[limits]\nimap_idle_timeout = 0", r"limits.imap_idle_timeout: a timeout must be"),
         ("require_tls_for_auth = 1", r"require_tls_for_auth: expected true or false"),
+        ('plaintext_secrets = "yes"', r"plaintext_secrets: expected true or false"),
         ('domains = ["other.test"]', r"domains: the default demo accounts are in example.test"),
         ('[[accounts]]\nuser = "eve@evil.test"\npassword = "x"', r"accounts\[0\].user: 'eve@evil"),
         ('[[accounts]]\nuser = "alice"\npassword = "x"', r"accounts\[0\].user: expected local@"),

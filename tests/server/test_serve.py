@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import trio
 
-from harness.cli import main
+from harness.cli import build_parser, main
+from harness.commands.serve import build_config
 from harness.targets import TLSMode, load_target
 
 pytestmark = pytest.mark.timeout(60)
@@ -49,6 +50,8 @@ async def test_serve_writes_a_target_whose_ports_accept_connections(tmp_path: Pa
         output = await read_until(process.stdout, b"ready")
         target = load_target(target_file)
         assert b"pop3 " in output and b"starttls" in output
+        # own [[accounts]]: no plaintext-equivalent secrets, so no CRAM-MD5 nor APOP
+        assert b"logins: SASL SCRAM-SHA-256 PLAIN LOGIN; APOP off" in output
         assert target.services["pop3"].tls is TLSMode.STARTTLS
         assert target.services["pop3s"].tls is TLSMode.IMPLICIT
         assert [(a.user, a.password) for a in target.accounts] == [
@@ -93,3 +96,18 @@ def test_an_unknown_service_in_port_is_refused(capsys: pytest.CaptureFixture[str
         main(["serve", "--port", "pop4=110"])
     assert exit_.value.code == 2
     assert "expected SERVICE=PORT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "kept"),
+    [([], True), (["--no-plaintext-secrets"], False), (["--plaintext-secrets"], True)],
+)
+def test_plaintext_secrets_flag_overrides_the_config(
+    flags: list[str], kept: bool, tmp_path: Path
+) -> None:
+    args = build_parser().parse_args(["serve", *flags])
+    assert build_config(args).plaintext_secrets is kept  # no file: the demo accounts keep them
+    config = tmp_path / "server.toml"
+    config.write_text(ACCOUNTS_TOML, encoding="utf-8")
+    args = build_parser().parse_args(["serve", "--config", str(config), *flags])
+    assert build_config(args).plaintext_secrets is (kept and bool(flags))
