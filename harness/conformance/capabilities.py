@@ -14,6 +14,14 @@ spellings of suites/README.md: SMTP ``AUTH PLAIN LOGIN`` and POP3 ``SASL PLAIN``
 count as ``AUTH=PLAIN`` and ``AUTH=LOGIN``. POP3 has no APOP capability: a
 server offers APOP by a timestamp in its greeting (RFC 1939 §7, RFC 2449 §6),
 so a greeting with one counts as advertising ``APOP``.
+
+Some behaviours no keyword advertises; the probe observes them (``observed``,
+valid whatever the case's ``state``), and ``requires`` names them like
+capabilities. ``TLS-REQUIRED`` (SMTP): the service takes no mail without TLS,
+the condition under which RFC 3207 §4 asks for 530 to nearly every command.
+Seen as MAIL before STARTTLS refused with 530 while no AUTH is offered before
+TLS: a 530 with AUTH on offer may only ask for authentication (RFC 4954 §6),
+which plaintext would then satisfy.
 """
 
 from __future__ import annotations
@@ -47,6 +55,12 @@ from harness.transcript import escape_text
 PROBE_TIMEOUT_S = 30.0
 APOP_TIMESTAMP = re.compile(r"<[^<>\s]*@[^<>\s]*>")  # RFC 1939 §7: msg-id syntax
 Stage = list[str] | None
+TLS_REQUIRED = "TLS-REQUIRED"
+# Observed capabilities: the skip reason when one was not seen
+NOT_OBSERVED = {
+    TLS_REQUIRED: "{service} does not require TLS (MAIL before STARTTLS was not refused"
+    " with 530, or AUTH is offered without TLS)",
+}
 
 
 @dataclass
@@ -56,6 +70,7 @@ class ServiceProbe:
     banner: str | None = None
     capabilities: Capabilities = field(default_factory=Capabilities)
     error: str | None = None  # why the probe stopped early, if it did
+    observed: set[str] = field(default_factory=set)  # behaviours no keyword advertises
 
 
 async def discover(
@@ -121,6 +136,8 @@ async def probe_smtp(
     keywords = ehlo_keywords(await smtp(session, EHLO, 250, deadline))
     _first_stage(session, probe, keywords)
     if session.service.tls is TLSMode.STARTTLS and _has(keywords, "STARTTLS"):
+        if await _mail_needs_tls(session, keywords, deadline):
+            probe.observed.add(TLS_REQUIRED)
         await smtp(session, b"STARTTLS", 220, deadline)
         await upgrade(session, context, deadline)
         keywords = ehlo_keywords(await smtp(session, EHLO, 250, deadline))
@@ -128,6 +145,15 @@ async def probe_smtp(
     if _has(keywords, "AUTH") and await _login(session, target, deadline):
         probe.capabilities.after_login = ehlo_keywords(await smtp(session, EHLO, 250, deadline))
     await session.send(b"QUIT\r\n")
+
+
+async def _mail_needs_tls(session: Session, keywords: list[str], deadline: float) -> bool:
+    """MAIL before TLS refused with 530 and no AUTH to get past it in plaintext."""
+    await session.send(b"MAIL FROM:<>\r\n")
+    reply = await read_response(session, deadline)
+    if reply.raw.startswith(b"2"):  # accepted: undo it before going on
+        await smtp(session, b"RSET", 250, deadline)
+    return reply.raw.startswith(b"530") and not _has(keywords, "AUTH")
 
 
 async def probe_pop3(
@@ -219,10 +245,12 @@ def missing_requirement(
     stage = stage_for(probe, tls, state)
     if stage is None:
         raise SetupFailed(f"capabilities of {service} unknown: {probe.error or 'not reached'}")
-    have = normalise(protocol, stage)
+    have = normalise(protocol, stage) | probe.observed
     if protocol == "pop3" and probe.banner and APOP_TIMESTAMP.search(probe.banner):
         have.add("APOP")
     for capability in requires:
-        if capability.upper() not in have:
-            return f"target lacks {capability} on {service}"
+        name = capability.upper()
+        if name not in have:
+            reason = NOT_OBSERVED.get(name, "target lacks {capability} on {service}")
+            return reason.format(capability=capability, service=service)
     return None

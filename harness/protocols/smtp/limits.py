@@ -78,6 +78,12 @@ class SMTPPolicy:
     ``auth_requires_tls``: AUTH on a connection without TLS gets "530 5.7.0
     Must issue a STARTTLS command first" (RFC 3207 §4, RFC 4954 §6), whether
     or not AUTH was advertised, instead of 502 for an unoffered extension.
+
+    ``starttls_required``: a server that requires TLS before anything else.
+    RFC 3207 §4: "the server SHOULD return the reply code 530 (Must issue a
+    STARTTLS command first) to every command other than NOOP, EHLO, STARTTLS,
+    or QUIT". HELO is let through with EHLO (the same greeting, RFC 5321
+    §4.1.1.1). The 530 comes before any sequence reply (503) too.
     """
 
     bare_newlines: BareNewlinePolicy = "reject"
@@ -89,3 +95,4 @@ class SMTPPolicy:
     extra_mail_params: frozenset[str] = frozenset()
     extra_rcpt_params: frozenset[str] = frozenset()
     auth_requires_tls: bool = False
+    starttls_required: bool = False

@@ -38,7 +38,7 @@ from harness.protocols.smtp.events import (
 from harness.protocols.smtp.limits import SMTPLimits, SMTPPolicy
 from harness.protocols.smtp.phases import AuthPhase, BdatPhase, DataPhase
 from harness.protocols.smtp.replies import check_reply, format_reply
-from harness.protocols.smtp.state import CHECKS, State, accepts, refusal
+from harness.protocols.smtp.state import CHECKS, State, accepts, accepts_before_tls, refusal
 
 _Phase = DataPhase | BdatPhase | AuthPhase
 _THREE_XX = {Data: 354, Auth: 334, AuthLine: 334}  # RFC 5321 §4.3.2, RFC 4954 §4
@@ -66,7 +66,9 @@ class ServerConnection(SMTPConnection, role=Role.SERVER):
     ) -> None:
         super().__init__(role, limits, policy)
         policy = self.session.policy
-        self._accepts = accepts(policy)
+        self._accepts_tls = accepts(policy)
+        self._accepts_plain = accepts_before_tls(self._accepts_tls)
+        self._accepts = self._accepts_tls
         self._parser = CommandParser(self.limits, policy)
         self._strict = policy.strict_extensions
         self._parser.advertised = self.session.extensions if self._strict else None
@@ -211,6 +213,7 @@ class ServerConnection(SMTPConnection, role=Role.SERVER):
                 self._after_state_change()  # (AUTH -> 334 -> AUTH needs a new phase too)
         elif self.session.state is State.CONNECTED:
             self.session.greeted(event.code)
+            self._choose_table()  # the application has said by now whether TLS is up
         elif event.code == 421:  # §3.8: may be sent at any time, then close
             self.session.state = State.CLOSED
             self._pending = None
@@ -258,6 +261,15 @@ class ServerConnection(SMTPConnection, role=Role.SERVER):
             self._record_injection(bytes(self._lines.buffer))
             self._lines = LineBuffer(self.limits.max_line)
 
+    def _choose_table(self) -> None:
+        """RFC 3207 §4: the cut-down table while TLS is required and not yet up.
+
+        Chosen once per (re)start of the session, so the hot path pays nothing.
+        """
+        session = self.session
+        required = session.policy.starttls_required and not session.tls_active
+        self._accepts = self._accepts_plain if required else self._accepts_tls
+
     # -- STARTTLS ----------------------------------------------------------
 
     def start_tls(self) -> None:
@@ -265,4 +277,5 @@ class ServerConnection(SMTPConnection, role=Role.SERVER):
             raise LocalProtocolError("start_tls() is only valid after 220 to STARTTLS")
         self.session.restart_after_tls()
         self._lines = LineBuffer(self.limits.max_line)
+        self._choose_table()
         self._after_state_change()

@@ -8,7 +8,8 @@ takes effect only when the server accepts it, so transitions are keyed on
 (command, first digit of the reply): both roles feed the same table, the
 server with the replies it sends, the client with the replies it reads.
 
-* ``ACCEPTS``: which commands each state takes (the rest get 503);
+* ``ACCEPTS``: which commands each state takes (the rest get 503, or 530
+  before TLS where the policy requires TLS: ``BEFORE_TLS``);
 * ``_CHECKS``: the rules that depend on what was negotiated (extensions,
   TLS, AUTH, SMTPUTF8, SIZE, recipient limit);
 * ``TRANSITIONS``: where each accepted reply leads;
@@ -233,6 +234,17 @@ def accepts(policy: SMTPPolicy) -> dict[State, frozenset[type[Event]]]:
     return table
 
 
+# RFC 3207 §4: what a server requiring TLS still takes before it (HELO with EHLO)
+BEFORE_TLS = frozenset({Noop, Ehlo, Helo, StartTLS, Quit})
+
+
+def accepts_before_tls(
+    table: Mapping[State, frozenset[type[Event]]],
+) -> dict[State, frozenset[type[Event]]]:
+    """``table`` cut to BEFORE_TLS: the rest reach ``refusal`` and get 530."""
+    return {state: allowed & BEFORE_TLS for state, allowed in table.items()}
+
+
 def refusal(session: Session, event: Event, allowed: frozenset[type[Event]]) -> bytes | None:
     """The reply refusing ``event`` in this session, or None if it may proceed."""
     kind = type(event)
@@ -245,6 +257,8 @@ def refusal(session: Session, event: Event, allowed: frozenset[type[Event]]) -> 
 def _sequence_reply(session: Session, kind: type[Event]) -> bytes:
     if session.state is State.REFUSED:
         return R.REFUSED_SESSION
+    if session.policy.starttls_required and not session.tls_active and kind not in BEFORE_TLS:
+        return R.STARTTLS_FIRST  # RFC 3207 §4 SHOULD, ahead of any sequence rule
     if session.state is State.GREETED and kind in (MailFrom, Auth, StartTLS):
         return R.NEED_HELO
     if session.state is State.MAIL and kind in (Data, Bdat):

@@ -140,7 +140,7 @@ class SmtpSession:
         self.client = client
         self.listener = listener
         self.record = record
-        self.conn = ServerConnection(Role.SERVER, core_limits(ctx), core_policy(ctx))
+        self.conn = ServerConnection(Role.SERVER, core_limits(ctx), core_policy(ctx, listener))
         if client.tls is not None:  # implicit TLS (RFC 8314): TLS before the greeting
             self.conn.session.tls_active = True
         # The time limit is our watchdog's, not the stream's: one cancel scope

@@ -32,7 +32,14 @@ def core_limits(ctx: ServerContext) -> SMTPLimits:
     )
 
 
-def core_policy(ctx: ServerContext) -> SMTPPolicy:
+def tls_required(ctx: ServerContext, listener: ListenerConfig) -> bool:
+    """Whether this listener takes mail only over TLS: it needs AUTH (submission)
+    and AUTH needs TLS. Then RFC 3207 §4 has every command but NOOP, EHLO,
+    STARTTLS and QUIT answered 530 until TLS is up (the core does it)."""
+    return listener.auth_required and ctx.config.require_tls_for_auth
+
+
+def core_policy(ctx: ServerContext, listener: ListenerConfig) -> SMTPPolicy:
     return SMTPPolicy(
         bare_newlines=cast(BareNewlinePolicy, ctx.config.smtp_bare_newlines),
         bare_lf_lines="reject",
@@ -40,6 +47,7 @@ def core_policy(ctx: ServerContext) -> SMTPPolicy:
         require_helo=True,
         strict_extensions=True,
         auth_requires_tls=ctx.config.require_tls_for_auth,
+        starttls_required=tls_required(ctx, listener),
     )
 
 

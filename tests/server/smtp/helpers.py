@@ -140,6 +140,10 @@ class RawSMTP:
         await self.send(line)
         return await self.reply()
 
+    async def replies_to(self, *lines: bytes) -> list[Reply]:
+        """Each line sent after the reply to the one before (no pipelining)."""
+        return [await self.command(line) for line in lines]
+
     async def codes(self, data: bytes, count: int) -> list[int]:
         """Send ``data`` in one write; the codes of the next ``count`` replies."""
         await self.send(data)

@@ -101,6 +101,39 @@ async def test_submission_needs_tls_then_auth_before_mail(tmp_path: Path) -> Non
         assert (await smtp.command(b"AUTH PLAIN AGEAYg==\r\n")).code == 503  # RFC 4954 §4
 
 
+async def test_submission_answers_530_to_all_but_five_commands_before_tls(
+    tmp_path: Path,
+) -> None:
+    """RFC 3207 §4: a server requiring TLS "SHOULD return the reply code 530 ... to
+    every command other than NOOP, EHLO, STARTTLS, or QUIT" (HELO goes with EHLO)."""
+    async with smtp_server(tmp_path) as server, RawSMTP.connect(server, "submission") as smtp:
+        await smtp.ehlo()
+        refused = await smtp.replies_to(
+            b"VRFY alice\r\n",
+            b"RSET\r\n",
+            b"HELP\r\n",
+            b"EXPN all\r\n",
+            b"RCPT TO:<bob@example.test>\r\n",
+        )
+        assert {(r.code, str(r.enhanced)) for r in refused} == {(530, "5.7.0")}
+        assert [r.code for r in await smtp.replies_to(b"NOOP\r\n", b"HELO c.example\r\n")] == [
+            250,
+            250,
+        ]
+        await smtp.ehlo()
+        await smtp.starttls(server)
+        await smtp.ehlo()
+        codes = [r.code for r in await smtp.replies_to(b"VRFY alice\r\n", b"RSET\r\n", b"HELP\r\n")]
+        assert codes == [250, 250, 214]
+
+
+async def test_mx_with_starttls_answers_every_command_before_tls(tmp_path: Path) -> None:
+    async with smtp_server(tmp_path) as server, RawSMTP.connect(server) as smtp:
+        assert "STARTTLS" in extensions(await smtp.ehlo())
+        codes = [r.code for r in await smtp.replies_to(b"VRFY alice\r\n", b"RSET\r\n", b"HELP\r\n")]
+        assert codes == [250, 250, 214]
+
+
 async def test_mx_needs_no_tls_or_auth_for_local_delivery(tmp_path: Path) -> None:
     """RFC 3207 §4: a public MX "MUST NOT require" STARTTLS for local delivery."""
     async with smtp_server(tmp_path) as server, RawSMTP.connect(server) as smtp:
