@@ -31,7 +31,8 @@ class MessageView:
         self.raw = raw
         self._root: Entity | None = None
         self._envelope: Envelope | None = None
-        self._structures: tuple[Body, Body] | None = None  # (BODYSTRUCTURE, BODY)
+        # (BODYSTRUCTURE, BODY) for IMAP4rev1 and for IMAP4rev2 sessions
+        self._structures: dict[bool, tuple[Body, Body]] = {}
         self._header_text: str | None = None
         self._body_texts: list[str] | None = None
 
@@ -46,13 +47,15 @@ class MessageView:
             self._envelope = build_envelope(self.root)
         return self._envelope
 
-    def body_structure(self, *, extensions: bool) -> Body:
+    def body_structure(self, *, extensions: bool, rev2: bool = False) -> Body:
         """BODYSTRUCTURE, or with ``extensions=False`` BODY (RFC 9051 §7.5.2:
-        "Extension data is never returned with the BODY fetch")."""
-        if self._structures is None:
-            full = body_structure(self.root, extensions=True)
-            self._structures = (full, strip_extensions(full))
-        return self._structures[0 if extensions else 1]
+        "Extension data is never returned with the BODY fetch"); ``rev2`` for
+        a session that enabled IMAP4rev2 (RFC 2231 parameters decoded)."""
+        structures = self._structures.get(rev2)
+        if structures is None:
+            full = body_structure(self.root, extensions=True, rev2=rev2)
+            structures = self._structures[rev2] = (full, strip_extensions(full))
+        return structures[0 if extensions else 1]
 
     def section(self, section: Section) -> bytes:
         """BODY[section]; RFC 3501 §6.4.5 answers a part that does not exist

@@ -1,18 +1,14 @@
 """BODY and BODYSTRUCTURE (RFC 3501 §7.4.2, RFC 9051 §7.5.2) of an entity tree.
 
 Values follow Dovecot where the RFC leaves a choice: type and subtype in
-lower case, parameter values as written (RFC 2231 continuations and
-charsets decoded, RFC 9051 §7.5.2: "Servers SHOULD decode parameter-value
-continuations and parameter-value character sets as described in
-[RFC2231]"), ``"7bit"`` and ``("charset" "us-ascii")`` as the defaults.
+lower case, ``"7bit"`` and ``("charset" "us-ascii")`` as the defaults.
+Parameters (body-fld-param) depend on the revision the session speaks:
+RFC 2231 values are decoded to UTF-8 only for IMAP4rev2 (mime_params.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
-from email.utils import collapse_rfc2231_value
-from typing import cast
 
 from harness.protocols.imap.values import (
     Body,
@@ -25,9 +21,8 @@ from harness.protocols.imap.values import (
 )
 from harness.server.imap.mime_entity import Entity, Kind
 from harness.server.imap.mime_envelope import build_envelope
-from harness.server.imap.mime_headers import email_text, wire_text
-
-_Rfc2231 = tuple[str | None, str | None, str]
+from harness.server.imap.mime_headers import wire_text
+from harness.server.imap.mime_params import body_params
 
 DEFAULT_CHARSET: Params = (("charset", "us-ascii"),)
 
@@ -36,31 +31,34 @@ DEFAULT_CHARSET: Params = (("charset", "us-ascii"),)
 EMPTY_PART = BodyPart("text", "plain", DEFAULT_CHARSET, None, None, "7bit", 0, lines=0)
 
 
-def body_structure(entity: Entity, *, extensions: bool) -> Body:
-    """BODYSTRUCTURE of ``entity``; with ``extensions=False`` the BODY form."""
+def body_structure(entity: Entity, *, extensions: bool, rev2: bool = False) -> Body:
+    """BODYSTRUCTURE of ``entity``; with ``extensions=False`` the BODY form;
+    ``rev2``: for a session that enabled IMAP4rev2 (RFC 2231 values decoded)."""
     if entity.kind is Kind.MULTIPART:
-        return _multipart(entity, extensions)
-    return _single_part(entity, extensions)
+        return _multipart(entity, extensions, rev2)
+    return _single_part(entity, extensions, rev2)
 
 
-def _multipart(entity: Entity, extensions: bool) -> Multipart:
-    parts = tuple(body_structure(child, extensions=extensions) for child in entity.children)
+def _multipart(entity: Entity, extensions: bool, rev2: bool) -> Multipart:
+    parts = tuple(
+        body_structure(child, extensions=extensions, rev2=rev2) for child in entity.children
+    )
     if not parts:
         parts = (replace(EMPTY_PART, extension=PartExtension() if extensions else None),)
     extension = None
     if extensions:
         extension = MultipartExtension(
-            _content_params(entity),
-            _disposition(entity),
+            _content_params(entity, rev2),
+            _disposition(entity, rev2),
             _language(entity),
             _raw(entity, "Content-Location"),
         )
     return Multipart(parts, entity.headers.get_content_subtype(), extension)
 
 
-def _single_part(entity: Entity, extensions: bool) -> BodyPart:
+def _single_part(entity: Entity, extensions: bool, rev2: bool) -> BodyPart:
     maintype = entity.headers.get_content_maintype()
-    params = _content_params(entity)
+    params = _content_params(entity, rev2)
     if maintype == "text" and not any(name.lower() == "charset" for name, _ in params):
         # RFC 2045 §5.2 / RFC 2046 §4.1.2: "The default character set, which
         # must be assumed in the absence of a charset parameter, is US-ASCII."
@@ -79,12 +77,12 @@ def _single_part(entity: Entity, extensions: bool) -> BodyPart:
     )
     if entity.kind is Kind.MESSAGE and entity.message is not None:
         # body-type-msg: envelope, body and lines of the encapsulated message
-        inner = body_structure(entity.message, extensions=extensions)
+        inner = body_structure(entity.message, extensions=extensions, rev2=rev2)
         part = replace(part, envelope=build_envelope(entity.message), body=inner)
     if extensions:
         extension = PartExtension(
             _raw(entity, "Content-MD5"),
-            _disposition(entity),
+            _disposition(entity, rev2),
             _language(entity),
             _raw(entity, "Content-Location"),
         )
@@ -99,33 +97,17 @@ def count_lines(body: bytes) -> int:
     return body.count(b"\n")
 
 
-def _content_params(entity: Entity) -> Params:
-    return _params(entity.headers.get_params(header="content-type"))
+def _content_params(entity: Entity, rev2: bool) -> Params:
+    return body_params(_raw(entity, "Content-Type"), rev2=rev2)
 
 
-def _disposition(entity: Entity) -> Disposition | None:
+def _disposition(entity: Entity, rev2: bool) -> Disposition | None:
     """body-fld-dsp from Content-Disposition (RFC 2183); NIL when absent."""
-    params = entity.headers.get_params(header="content-disposition")
-    if not params or not params[0][0].strip():
+    value = _raw(entity, "Content-Disposition")
+    kind = "" if value is None else value.partition(";")[0].strip()
+    if not kind:
         return None
-    return Disposition(email_text(params[0][0].strip()), _params(params))
-
-
-def _params(params: Sequence[tuple[str, object]] | None) -> Params:
-    """body-fld-param from ``email``'s parameter list, whose first item is
-    the type itself; names as ``email`` gives them (lower case)."""
-    if not params:
-        return ()
-    pairs = []
-    for name, value in params[1:]:
-        if not name:
-            continue
-        if isinstance(value, tuple):  # RFC 2231: (charset, language, octets)
-            text = collapse_rfc2231_value(cast(_Rfc2231, value), errors="replace")
-        else:
-            text = str(value)
-        pairs.append((email_text(name), email_text(text)))
-    return tuple(pairs)
+    return Disposition(kind, body_params(value, rev2=rev2))
 
 
 def _language(entity: Entity) -> tuple[str, ...] | None:

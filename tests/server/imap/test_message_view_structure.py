@@ -222,7 +222,8 @@ def test_content_fields_and_extension_data() -> None:
     )
 
 
-def test_rfc2231_continuations_and_charsets_are_decoded() -> None:
+def test_rfc2231_continuations_joined_charsets_left_encoded_in_rev1() -> None:
+    """Decoded to UTF-8 only for IMAP4rev2 (RFC 9051 §7.5.2; test_mime_params.py)."""
     part = structure(
         b"Content-Type: application/octet-stream;\n"
         b" name*0*=UTF-8''%E2%82%AC%20;\n"
@@ -232,8 +233,10 @@ def test_rfc2231_continuations_and_charsets_are_decoded() -> None:
         b"x"
     )
     assert isinstance(part, BodyPart) and part.extension is not None
-    assert part.params == (("name", "€ rate.txt"),)
-    assert part.extension.disposition == Disposition("attachment", (("filename", "café.txt"),))
+    assert part.params == (("name*", "UTF-8''%E2%82%AC%20rate.txt"),)
+    assert part.extension.disposition == Disposition(
+        "attachment", (("filename*", "iso-8859-1'de'caf%E9.txt"),)
+    )
 
 
 def test_quoted_printable_size_is_encoded_and_lines_counted() -> None:

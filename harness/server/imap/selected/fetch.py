@@ -122,11 +122,13 @@ async def _fields(
         fields["rfc822_size"] = info.size(uid)
     content = [item for item in items if item not in METADATA]
     if content:
-        _content_fields(await view.content.view(uid), content, fields)
+        _content_fields(await view.content.view(uid), content, fields, rev2=s.rev2)
     return fields
 
 
-def _content_fields(message: MessageView, items: list[FetchAtt], fields: dict[str, Any]) -> None:
+def _content_fields(
+    message: MessageView, items: list[FetchAtt], fields: dict[str, Any], *, rev2: bool
+) -> None:
     sections: list[BodySection] = []
     binary_sizes: list[tuple[tuple[int, ...], int]] = []
     for item in items:
@@ -138,9 +140,9 @@ def _content_fields(message: MessageView, items: list[FetchAtt], fields: dict[st
         elif item == "ENVELOPE":
             fields["envelope"] = message.envelope()
         elif item == "BODY":
-            fields["body"] = message.body_structure(extensions=False)
+            fields["body"] = message.body_structure(extensions=False, rev2=rev2)
         elif item == "BODYSTRUCTURE":
-            fields["body_structure"] = message.body_structure(extensions=True)
+            fields["body_structure"] = message.body_structure(extensions=True, rev2=rev2)
         elif item == "RFC822":
             sections.append(BodySection("RFC822", Section(), message.raw))
         elif isinstance(item, str) and item in RFC822_SECTIONS:
