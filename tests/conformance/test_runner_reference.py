@@ -15,15 +15,20 @@ SUITES = Path(__file__).resolve().parents[2] / "suites"
 
 
 async def test_every_example_script_passes_against_the_reference_server() -> None:
+    """Every case passes or is skipped with its reason (an extension the
+    reference server does not offer, a policy it does not have); none fails."""
     scripts = collect_scripts([SUITES])
     async with open_target("reference") as target:
         report = await run_conformance(target, scripts, jobs=4)
-    not_passed = [
-        f"{c.id}: {c.verdict.value}: {c.reason}"
-        for c in report.cases
-        if c.verdict is not Verdict.PASSED
+    judged = {Verdict.PASSED, Verdict.SKIPPED}
+    broken = [
+        f"{c.id}: {c.verdict.value}: {c.reason}" for c in report.cases if c.verdict not in judged
     ]
-    assert not_passed == []
+    skipped = [c for c in report.cases if c.verdict is Verdict.SKIPPED]
+    print(f"{len(skipped)} skipped:", *(f"  {c.id}: {c.reason}" for c in skipped), sep="\n")
+    assert broken == []
+    assert [c.id for c in skipped if not (c.reason or "").strip()] == []  # a skip says why
+    assert len(skipped) < len(report.cases) // 10  # skips stay the exception
     assert set(report.meta.target.capabilities) >= {"smtp", "pop3", "imap"}
 
 
