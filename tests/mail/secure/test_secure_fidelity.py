@@ -43,6 +43,21 @@ def secure_cases(directory: Path, kinds: list[str]) -> list[MessageCase]:
     return [case for case in cases if isinstance(case, MessageCase)]
 
 
+SUITES = Path(__file__).resolve().parents[3] / "suites"
+
+
+def test_the_fidelity_suite_reads_back_every_secure_kind() -> None:
+    """suites/fidelity has one XP-SIGNED-E2E case per kind, each with its verify hook."""
+    cases = [
+        case
+        for case in collect_scripts([SUITES / "fidelity"])
+        if isinstance(case, MessageCase) and case.catalogue_id == "XP-SIGNED-E2E"
+    ]
+    assert sorted(case.message.kind for case in cases) == sorted(SECURE_KINDS)
+    assert all(case.message.verify is not None for case in cases)
+    assert all(set(case.read) == {"imap", "pop3"} for case in cases)
+
+
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
     config = dataclasses.replace(default_config(), require_tls_for_auth=False)
