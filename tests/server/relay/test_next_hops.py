@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import trio
 
+from harness.mail.corpus import build_message
+from harness.mail.kinds import kind_named
 from harness.protocols.smtp import MailParams, RcptParams, RcptTo, Reply, reply
 from harness.server.app import RunningServer
 from harness.server.config import RouteTLS
@@ -72,6 +74,28 @@ async def test_8bit_mail_to_a_hop_without_8bitmime_bounces_unconverted(tmp_path:
         assert dsn.returned.get_content_type() == "message/rfc822"
         assert SIGNED_8BIT in bounce  # returned exactly as sent
         assert sink.mail_commands == []  # the hop never saw a MAIL
+        await wait_for_queue(a, lambda queue: not queue)
+
+
+async def test_signed_8bit_corpus_message_is_bounced_whole_never_converted(
+    tmp_path: Path,
+) -> None:
+    """Issue 7 with a real signature (corpus kind smime-signed-8bit): RFC 6152 §3
+    would allow converting to 7 bits, but RFC 1847 §2.1 forbids altering signed
+    content, so the relay bounces. The sink offers no 8BITMIME and never sees a
+    MAIL; the DSN returns the message exactly as sent, and it still verifies."""
+    kind = kind_named("smime-signed-8bit")
+    signed = build_message(0, 0, kind)
+    assert signed.needs_8bitmime and kind.verify is not None
+    async with running_sink() as sink, alice_via(tmp_path, sink) as a:
+        await submit(a, ALICE, ["x@sink.test"], signed.raw, mail_options=["BODY=8BITMIME"])
+        (bounce,) = await wait_for_inbox(a, ALICE[0], 1)
+        dsn = parse_dsn(split_trace(bounce)[1])
+        (recipient,) = dsn.recipients
+        assert (recipient["Action"], recipient["Status"]) == ("failed", "5.6.3")
+        assert signed.raw in bounce  # returned exactly as sent
+        assert kind.verify(bounce) is None  # found inside the DSN's message/rfc822, verifying
+        assert sink.sessions >= 1 and sink.mail_commands == [] and sink.delivered == []
         await wait_for_queue(a, lambda queue: not queue)
 
 
