@@ -70,3 +70,14 @@ def test_append_delete_and_flags_keep_the_order() -> None:
 def test_a_naive_date_is_refused() -> None:
     with pytest.raises(ValueError):
         MessageTable([info(1, datetime(2024, 1, 1))], UIDVALIDITY)
+
+
+@given(
+    st.sets(st.integers(min_value=1, max_value=60), max_size=40),
+    st.sets(st.integers(min_value=1, max_value=70), max_size=40),
+)
+def test_indexes_finds_every_held_uid_and_skips_the_rest(held: set[int], asked: set[int]) -> None:
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    table = MessageTable([info(uid, when) for uid in sorted(held)], UIDVALIDITY)
+    expected = {uid: table.index(uid) for uid in asked if uid in held}
+    assert table.indexes(sorted(asked)) == expected

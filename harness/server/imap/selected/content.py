@@ -21,11 +21,13 @@ import trio
 from harness.server.imap.message_view import MessageView
 from harness.server.store import AsyncMailstore
 
-MAX_ENTRIES = 64
+# A worker-thread trip costs about as much as reading 100 small messages, so
+# batches are large; the octet bounds keep big messages to a few at a time.
+MAX_ENTRIES = 256
 MAX_OCTETS = 4 << 20
-BATCH_MESSAGES = 32  # per worker-thread trip
+BATCH_MESSAGES = 128  # per worker-thread trip (at most MAX_ENTRIES: all stay cached)
 BATCH_OCTETS = 2 << 20
-READ_AHEAD = 16  # a lone message read brings the next ones along
+READ_AHEAD = 64  # a lone message read brings the next ones along
 READ_AHEAD_OCTETS = 1 << 20
 
 

@@ -11,6 +11,8 @@ as part of the FETCH responses", and likewise RFC822 and RFC822.TEXT; the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from harness.protocols.imap import (
@@ -46,21 +48,22 @@ async def fetch(s: Session, command: Fetch) -> Done:
     if command.changedsince is not None:
         uids = [uid for uid in uids if view.info.modseq(uid) > command.changedsince]
     newly_seen = await _mark_seen(s, view, uids) if _sets_seen(items) else set()
-    reads_content = any(item not in METADATA for item in items)
+    wanted = Wanted.of(items, with_modseq)
+    index = view.info.indexes(uids)  # the view holds still while one command runs
     missing = 0
-    for batch in batches(uids, {uid: view.info.size(uid) for uid in uids}):
-        if reads_content:
+    for batch in batches(uids, {uid: view.info.size_at(index[uid]) for uid in uids}):
+        if wanted.content:
             await view.content.load(_with_read_ahead(view, batch))
         for uid in batch:
             try:
-                fields = await _fields(s, view, uid, items, with_modseq, uid in newly_seen)
+                fields = await _fields(s, view, uid, index[uid], wanted, uid in newly_seen)
             except Expunged:
                 missing += 1
                 continue
             except UnknownTransferEncoding:
                 text = "a part has a transfer encoding this server cannot decode"
                 raise No(text, "UNKNOWN-CTE") from None
-            s.emit(FetchResponse(view.seq_of(uid) or 0, **fields))
+            s.emit(FetchResponse(index[uid] + 1, **fields))
             await s.flush_if_large()
     if missing:
         # RFC 2180 §4.1.2: data of a message another session expunged may be refused
@@ -99,35 +102,52 @@ async def _mark_seen(s: Session, view: SelectedMailbox, uids: list[int]) -> set[
     return {u.uid for u in result.updated if view.set_flags(u.uid, u.flags, u.modseq)}
 
 
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What one FETCH asks of every message, worked out once per command."""
+
+    flags: bool
+    uid: bool
+    modseq: bool
+    internal_date: bool
+    size: bool
+    content: tuple[FetchAtt, ...]  # items read from the message bytes
+
+    @classmethod
+    def of(cls, items: tuple[FetchAtt, ...], with_modseq: bool) -> Wanted:
+        return cls(
+            flags="FLAGS" in items,
+            uid="UID" in items,
+            modseq=with_modseq,
+            internal_date="INTERNALDATE" in items,
+            size="RFC822.SIZE" in items,
+            content=tuple(item for item in items if item not in METADATA),
+        )
+
+
 async def _fields(
-    s: Session,
-    view: SelectedMailbox,
-    uid: int,
-    items: tuple[FetchAtt, ...],
-    with_modseq: bool,
-    flags_changed: bool,
+    s: Session, view: SelectedMailbox, uid: int, at: int, wanted: Wanted, flags_changed: bool
 ) -> dict[str, Any]:
-    """The FetchResponse fields for one message."""
+    """The FetchResponse fields for one message (``at``: its index in the view)."""
     info = view.info
     fields: dict[str, Any] = {}
-    if flags_changed or "FLAGS" in items:
+    if flags_changed or wanted.flags:
         fields["flags"] = view.flags_of(uid, rev2=s.rev2)
-    if "UID" in items:
+    if wanted.uid:
         fields["uid"] = uid
-    if with_modseq or (flags_changed and s.condstore):
-        fields["modseq"] = info.modseq(uid)
-    if "INTERNALDATE" in items:
-        fields["internal_date"] = info.internal_date(uid)
-    if "RFC822.SIZE" in items:
-        fields["rfc822_size"] = info.size(uid)
-    content = [item for item in items if item not in METADATA]
-    if content:
-        _content_fields(await view.content.view(uid), content, fields, rev2=s.rev2)
+    if wanted.modseq or (flags_changed and s.condstore):
+        fields["modseq"] = info.modseq_at(at)
+    if wanted.internal_date:
+        fields["internal_date"] = info.internal_date_at(at)
+    if wanted.size:
+        fields["rfc822_size"] = info.size_at(at)
+    if wanted.content:
+        _content_fields(await view.content.view(uid), wanted.content, fields, rev2=s.rev2)
     return fields
 
 
 def _content_fields(
-    message: MessageView, items: list[FetchAtt], fields: dict[str, Any], *, rev2: bool
+    message: MessageView, items: Sequence[FetchAtt], fields: dict[str, Any], *, rev2: bool
 ) -> None:
     sections: list[BodySection] = []
     binary_sizes: list[tuple[tuple[int, ...], int]] = []

@@ -79,6 +79,32 @@ class MessageTable(Mapping[int, MessageInfo]):
             return index
         return None
 
+    def indexes(self, uids: Iterable[int]) -> dict[int, int]:
+        """UID -> index for ascending ``uids`` the table holds, in one pass: a
+        run of consecutive messages (the usual FETCH range) costs no search."""
+        found: dict[int, int] = {}
+        held = self.uids
+        index = -1
+        for uid in uids:
+            index += 1
+            if index >= len(held) or held[index] != uid:
+                index = bisect.bisect_left(held, uid, max(index, 0))
+                if index >= len(held) or held[index] != uid:
+                    index -= 1  # not held: search on from the same place
+                    continue
+            found[uid] = index
+        return found
+
+    def size_at(self, index: int) -> int:
+        return self._sizes[index]
+
+    def modseq_at(self, index: int) -> int:
+        return self._modseqs[index]
+
+    def internal_date_at(self, index: int) -> datetime:
+        zone = _zone(self._offsets[index])
+        return (_EPOCH + self._dates[index] * _MICROSECOND).astimezone(zone)
+
     def _require(self, uid: int) -> int:
         index = self.index(uid)
         if index is None:
@@ -99,9 +125,7 @@ class MessageTable(Mapping[int, MessageInfo]):
         return self._modseqs[self._require(uid)]
 
     def internal_date(self, uid: int) -> datetime:
-        index = self._require(uid)
-        zone = _zone(self._offsets[index])
-        return (_EPOCH + self._dates[index] * _MICROSECOND).astimezone(zone)
+        return self.internal_date_at(self._require(uid))
 
     def __getitem__(self, uid: int) -> MessageInfo:
         index = self._require(uid)
