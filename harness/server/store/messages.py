@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from harness.server.store.changes import ChangeLog
 from harness.server.store.content import drop_unreferenced, put_content
@@ -43,10 +45,15 @@ def uid_array(uids: Iterable[int]) -> str:
 def internal_date_text(internal_date: datetime | None) -> str:
     """RFC 3501 INTERNALDATE has a zone, so a naive datetime is refused."""
     if internal_date is None:
-        return datetime.now(UTC).replace(microsecond=0).isoformat()
+        return _utc_second_text(int(time.time()))
     if internal_date.tzinfo is None:
         raise ValueError("internal_date must be timezone-aware")
     return internal_date.isoformat()
+
+
+@lru_cache(maxsize=2)  # a batch of deliveries shares its second: format it once
+def _utc_second_text(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).isoformat()
 
 
 def deliver(
