@@ -108,7 +108,7 @@ def miscount_exists(line: bytes) -> bytes:
     ("service", "script", "fault", "symptom"),
     [
         ("pop3", "pop3/transaction/list-all.mhs", drop_dot_terminator, "an incomplete response"),
-        ("smtp", "smtp/connection/ehlo-response.mhs", change_a_continuation_code, "§4.2.1"),
+        ("smtp", "smtp/connection/ehlo-response.mhs", change_a_continuation_code, "4.2.1"),
         ("imap", "imap/authenticated/select-rev1.mhs", miscount_exists, "* 2 EXISTS"),
     ],
 )

@@ -81,7 +81,7 @@ async def test_a_reply_whose_lines_change_code_fails_even_if_the_script_is_lenie
     fake.faults["NOOP"] = b"250-fine\r\n251 not the same code\r\n"
     (result,) = await run(fake.target(), case("C: NOOP\nS~: .*\n...\n"))
     assert result.verdict is Verdict.FAILED
-    assert "RFC 5321 §4.2.1" in result.reason
+    assert "RFC 5321 section 4.2.1" in result.reason
 
 
 async def test_missing_capability_is_a_skip_with_its_reason(fake: FakeSMTP) -> None:
