@@ -56,7 +56,9 @@ class ContentCache:
         self._gone = {uid for uid, data in found.items() if data is None}
         for uid, data in found.items():
             if data is not None:
-                self._keep(uid, data)
+                self._raw[uid] = data
+                self._octets += len(data)
+        self._evict()  # once per batch, the oldest first
 
     def _read_many(self, uids: list[int]) -> dict[int, bytes | None]:
         """Runs in a worker thread (the blocking store API is thread-safe): one
@@ -78,15 +80,17 @@ class ContentCache:
 
     async def view(self, uid: int) -> MessageView:
         """The parsed message (ENVELOPE, BODYSTRUCTURE, sections), parsed once."""
-        data = await self.raw(uid)
+        data = self._raw.get(uid)  # a FETCH over a range finds it loaded: no await
+        if data is None:
+            data = await self.raw(uid)
+        else:
+            self._raw.move_to_end(uid)
         view = self._views.get(uid)
         if view is None:
             view = self._views[uid] = MessageView(data)
         return view
 
-    def _keep(self, uid: int, data: bytes) -> None:
-        self._raw[uid] = data
-        self._octets += len(data)
+    def _evict(self) -> None:
         while len(self._raw) > MAX_ENTRIES or (self._octets > MAX_OCTETS and len(self._raw) > 1):
             old, old_data = self._raw.popitem(last=False)
             self._octets -= len(old_data)
