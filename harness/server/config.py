@@ -123,7 +123,13 @@ class ServerConfig:
             services=services,
             accounts=tuple(Account(user=a.user, password=a.password) for a in self.accounts),
             tls_verify=generated,
-            ca_file=cached_certificate_paths(self.generated_tls_dir).cert if generated else None,
+            # Absolute: a target file is read relative to its own folder, not to
+            # the directory the server was started from.
+            ca_file=(
+                cached_certificate_paths(self.generated_tls_dir).cert.resolve()
+                if generated
+                else None
+            ),
             domains=self.domains,
             relay=(
                 Relay(first_route.domain, first_route.host, first_route.port)

@@ -216,3 +216,18 @@ def test_generated_certificate_lives_under_data_dir(tmp_path: Path) -> None:
     config = parse_server_config({"data_dir": str(tmp_path)}, source="t")
     assert config.certificate().cert.parent == tmp_path / "tls"
     assert config.ssl_context().minimum_version.name == "TLSv1_2"
+
+
+def test_target_trusts_the_certificate_by_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A relative data dir (mailharness run writes under reports/runs/...) must
+    # still give a target file that works from its own folder and any cwd.
+    monkeypatch.chdir(tmp_path)
+    config = parse_server_config({"data_dir": "run/data"}, source="t")
+    config.certificate()  # generated on first use
+    target_file = tmp_path / "run" / "target.toml"
+    write_target(config.to_target({"imaps": 41993}), target_file)
+    target = load_target(target_file)
+    assert target.ca_file is not None and target.ca_file.is_absolute()
+    assert target.ca_file.is_file()
