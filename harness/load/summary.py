@@ -145,7 +145,15 @@ def _verdict(result: LoadResult) -> Text:
     if not result.complete:
         return Text("load run incomplete: stopped before it ended", style="bold red")
     failed = [v.gate for v in result.slo if not v.passed]
-    return Text(f"load run failed: {', '.join(failed)}", style="bold red")
+    verdict = Text(f"load run failed: {', '.join(failed)}", style="bold red")
+    if result.requests == 0:
+        # Gates then fail on "no data"; say why, or a newcomer hunts a slow server.
+        verdict.append(
+            "\nthe users made no request at all: they could not start or crashed"
+            " (locust.log beside the result has the traceback)",
+            style="red",
+        )
+    return verdict
 
 
 def progress_line(progress: dict[str, Any]) -> str:

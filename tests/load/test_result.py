@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,8 +39,12 @@ def sample_result(lost: bool = False) -> LoadResult:
         recorder.message_seen("load-r1/u1-2", "a@x", "pop3:2", 1000.2, True, "pop3")
     aggregator = Aggregator("r1")
     aggregator.merge(recorder.drain())
+    return build_result(aggregator, sample_facts(settled=not lost))
+
+
+def sample_facts(settled: bool = True) -> RunFacts:
     now = datetime(2024, 5, 1, tzinfo=UTC)
-    facts = RunFacts(
+    return RunFacts(
         run_id="r1",
         profile=parse_profile(PROFILE, source="p.toml"),
         profile_path="p.toml",
@@ -52,9 +57,8 @@ def sample_result(lost: bool = False) -> LoadResult:
         requests_by_process={"local": 5},
         peak_users=1,
         complete=True,
-        settled=not lost,
+        settled=settled,
     )
-    return build_result(aggregator, facts)
 
 
 def test_the_result_survives_json(tmp_path: Path) -> None:
@@ -97,3 +101,9 @@ def test_the_summary_shows_every_part() -> None:
     for part in ("latency per command", "SMTP DATA end", "delivery and integrity", "SLO gates"):
         assert part in text
     assert "load-r1/u1-2 -> a@x" in text and "load run failed" in text
+
+
+def test_a_run_without_any_request_says_the_users_never_worked() -> None:
+    empty = build_result(Aggregator("r2"), replace(sample_facts(), requests_by_process={}))
+    text = render_summary(empty, width=160)
+    assert "load run failed" in text and "made no request at all" in text
